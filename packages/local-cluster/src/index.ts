@@ -1,1 +1,9 @@
-export const placeholder = true;
+/**
+ * `@opkit/local-cluster`: an embedded Kubernetes API server for developing and testing operators on
+ * one machine. Start it with {@link LocalCluster.start}; see docs/local-cluster.md.
+ */
+export { LocalCluster, type LocalClusterOptions } from './cluster/index.js';
+export { ApiError, errors, type KubeObject, type Status, type ObjectMeta } from './api/index.js';
+export { renderKubeconfig, writeKubeconfig, type KubeconfigInput } from './kubeconfig/index.js';
+export { createServingCertificates, type ServingCertificates } from './tls/index.js';
+export { consoleLogger, silentLogger, type Logger } from './logging/index.js';

@@ -1,0 +1,147 @@
+/**
+ * `LocalCluster`: the embedded Kubernetes API server with its controllers, started from code.
+ *
+ * ```ts
+ * const cluster = await LocalCluster.start();
+ * const kc = new KubeConfig(); kc.loadFromString(cluster.kubeconfig);
+ * // ... use any Kubernetes client ...
+ * await cluster.stop();
+ * ```
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ApiCore, startApiServer } from '../apiserver/index.js';
+import { GarbageCollector } from '../gc/index.js';
+import { renderKubeconfig, writeKubeconfig } from '../kubeconfig/index.js';
+import { silentLogger, type Logger } from '../logging/index.js';
+import { ResourceRegistry } from '../registry/index.js';
+import { ObjectStore } from '../storage/index.js';
+import { createServingCertificates, type ServingCertificates } from '../tls/index.js';
+
+/** Options of {@link LocalCluster.start}; every field has a default. */
+export interface LocalClusterOptions {
+  /** Address to listen on. Only loopback addresses are accepted. Default `127.0.0.1`. */
+  host?: string;
+  /** Port; 0 (default) picks a free one. */
+  port?: number;
+  /** HTTPS with a self-signed CA (default true). Plain HTTP only when set to false. */
+  tls?: boolean;
+  /**
+   * Persist objects (and the CA and token, so kubeconfigs stay valid) in this directory; a later start
+   * with the same directory finds every object and resourceVersion. Default: in memory only.
+   */
+  dataDir?: string;
+  /** Also write the kubeconfig to this file (mode 0600). */
+  kubeconfigPath?: string;
+  /** Bearer token clients must send. Default: random (or the persisted one with `dataDir`). */
+  token?: string;
+  /** Watch history kept for resuming watches; older resourceVersions get 410 Gone. Default 10,000 events. */
+  historySize?: number;
+  /** Where the cluster logs. Default: silent. */
+  logger?: Logger;
+}
+
+interface Identity {
+  token: string;
+  certs?: ServingCertificates;
+}
+
+const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost)$/;
+
+async function loadOrCreateIdentity(opts: LocalClusterOptions, host: string): Promise<Identity> {
+  const file = opts.dataDir ? path.join(opts.dataDir, 'identity.json') : undefined;
+  if (file) {
+    try {
+      const stored = JSON.parse(await readFile(file, 'utf8')) as Identity;
+      if (stored.token && (!opts.tls || stored.certs)) return { token: opts.token ?? stored.token, certs: stored.certs };
+    } catch {
+      // First start with this directory.
+    }
+  }
+  const identity: Identity = {
+    token: opts.token ?? randomBytes(24).toString('base64url'),
+    certs: opts.tls === false ? undefined : await createServingCertificates([...new Set([host, '127.0.0.1', 'localhost'])]),
+  };
+  if (file) {
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, JSON.stringify(identity), { mode: 0o600 });
+  }
+  return identity;
+}
+
+/** A running local cluster. */
+export class LocalCluster {
+  private constructor(
+    /** Server URL, e.g. `https://127.0.0.1:41234`. */
+    readonly url: string,
+    /** A kubeconfig (YAML) for this cluster: server, CA and token. */
+    readonly kubeconfig: string,
+    /** The bearer token clients send. */
+    readonly token: string,
+    /** The CA certificate (PEM) clients trust; undefined with plain HTTP. */
+    readonly caCert: string | undefined,
+    /** The in-process API (what controllers and tests may call directly). */
+    readonly api: ApiCore,
+    private readonly closeServer: () => Promise<void>,
+    private readonly gc: GarbageCollector,
+    private readonly store: ObjectStore,
+  ) {}
+
+  /** Starts the API server and its controllers. */
+  static async start(options: LocalClusterOptions = {}): Promise<LocalCluster> {
+    const host = options.host ?? '127.0.0.1';
+    if (!LOOPBACK.test(host)) {
+      throw new Error(`the local cluster listens on loopback addresses only (127.0.0.0/8, ::1, localhost); got "${host}"`);
+    }
+    const logger = options.logger ?? silentLogger();
+    const identity = await loadOrCreateIdentity(options, host);
+    const store = await ObjectStore.open({
+      dataDir: options.dataDir ? path.join(options.dataDir, 'store') : undefined,
+      historySize: options.historySize,
+    });
+    const registry = ResourceRegistry.withBuiltins();
+    const api = new ApiCore({ store, registry, logger });
+    await api.bootstrap();
+    const server = await startApiServer({
+      core: api,
+      host,
+      port: options.port ?? 0,
+      tls: identity.certs ? { cert: identity.certs.cert, key: identity.certs.key } : undefined,
+      tokens: [identity.token],
+      logger,
+    });
+    const gc = new GarbageCollector(api, { logger });
+    await gc.start();
+    const kubeconfigInput = { server: server.url, token: identity.token, caCert: identity.certs?.caCert };
+    if (options.kubeconfigPath) await writeKubeconfig(options.kubeconfigPath, kubeconfigInput);
+    logger.info('local cluster started', { url: server.url, persistent: Boolean(options.dataDir) });
+    return new LocalCluster(
+      server.url,
+      renderKubeconfig(kubeconfigInput),
+      identity.token,
+      identity.certs?.caCert,
+      api,
+      server.close,
+      gc,
+      store,
+    );
+  }
+
+  /** Writes this cluster's kubeconfig to a file (mode 0600). */
+  async writeKubeconfig(file: string): Promise<void> {
+    await writeKubeconfig(file, { server: this.url, token: this.token, caCert: this.caCert });
+  }
+
+  /** Resolves once the garbage collector has nothing left to do (useful in tests). */
+  async settled(): Promise<void> {
+    await this.gc.idle();
+  }
+
+  /** Stops serving (open watches end), stops the controllers and flushes storage. */
+  async stop(): Promise<void> {
+    await this.closeServer();
+    await this.gc.stop();
+    await this.store.close();
+  }
+}
