@@ -1,3 +1,5 @@
+import type { JsonObject } from '../api/index.js';
+
 /** What the server knows about one served resource (built-in or from a CRD). */
 export interface ScaleSubresource {
   /** JSON path of the desired replicas in the object, e.g. `.spec.replicas`. */
@@ -42,4 +44,19 @@ export interface ResourceType {
   storage: boolean;
   /** Served at all (a CRD version may be defined but not served). */
   served: boolean;
+  /**
+   * Table columns for custom resources (a CRD version's `additionalPrinterColumns`). Built-in kinds
+   * leave it undefined: their columns come from the table printers.
+   */
+  printerColumns?: PrinterColumn[];
+  /** A CRD version's `deprecated` flag (discovery and warnings). */
+  deprecated?: boolean;
+  /** A CRD version's `deprecationWarning`. */
+  deprecationWarning?: string;
+  /**
+   * Custom resources: the schema to publish in /openapi/v3 and /openapi/v2 (crd/'s
+   * `CustomResourceSchema.openAPIV3()`, or the version's `openAPIV3Schema`). Discovery falls back to
+   * an object that preserves unknown fields when it is absent.
+   */
+  openAPIV3Schema?: JsonObject;
 }
