@@ -3,7 +3,7 @@
 /** @type {import('jest').Config} */
 const tsJest = [
   'ts-jest',
-  { useESM: true, tsconfig: 'tsconfig.test.json', isolatedModules: true, diagnostics: false },
+  { useESM: true, tsconfig: 'tsconfig.test.json', diagnostics: false },
 ];
 export default {
   testEnvironment: 'node',

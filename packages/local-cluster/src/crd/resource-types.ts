@@ -6,6 +6,7 @@
 import type { JsonObject, JsonValue, KubeObject } from '../api/index.js';
 import type { PrinterColumn, ResourceType, ScaleSubresource } from '../registry/types.js';
 import { isPlainObject } from './schema-types.js';
+import { CustomResourceSchema } from './custom-resource-schema.js';
 
 /** The verbs a custom resource serves, in the order kube-apiserver lists them in discovery. */
 export const customResourceVerbs: readonly string[] = [
@@ -72,6 +73,11 @@ export function crdToResourceTypes(crd: KubeObject): ResourceType[] {
         custom: true,
         storage: v.storage === true,
         served: true,
+        printerColumns: crdPrinterColumns(crd, String(v.name ?? '')),
+        ...(v.deprecated === true ? { deprecated: true } : {}),
+        ...(typeof v.deprecationWarning === 'string' ? { deprecationWarning: v.deprecationWarning } : {}),
+        // What discovery publishes in /openapi/v{2,3} (and so what `kubectl explain` shows).
+        openAPIV3Schema: CustomResourceSchema.forVersion(crd, String(v.name ?? '')).openAPIV3(),
       };
     });
 }

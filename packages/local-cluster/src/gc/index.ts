@@ -117,6 +117,13 @@ export class GarbageCollector {
     const uid = obj.metadata.uid;
     if (!uid) return;
     if (event.type === 'DELETED') {
+      // A dependent that went away may unblock an owner waiting in foreground deletion.
+      for (const ref of obj.metadata.ownerReferences ?? []) {
+        const owner = this.latest.get(ref.uid);
+        if (owner?.metadata.deletionTimestamp && owner.metadata.finalizers?.includes(FOREGROUND)) {
+          this.enqueue({ kind: 'owner', uid: ref.uid });
+        }
+      }
       this.unindex(uid);
       // Dependents of a vanished owner may now be garbage.
       for (const dep of this.dependents.get(uid) ?? []) this.enqueue({ kind: 'dependent', uid: dep });
