@@ -9,9 +9,11 @@
  * ```
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { ApiCore, startApiServer } from '../apiserver/index.js';
+import { startControllers, type RunningControllers } from '../controllers/index.js';
 import { GarbageCollector } from '../gc/index.js';
 import { renderKubeconfig, writeKubeconfig } from '../kubeconfig/index.js';
 import { silentLogger, type Logger } from '../logging/index.js';
@@ -85,7 +87,10 @@ export class LocalCluster {
     readonly api: ApiCore,
     private readonly closeServer: () => Promise<void>,
     private readonly gc: GarbageCollector,
+    private readonly controllers: RunningControllers,
     private readonly store: ObjectStore,
+    /** A temporary directory to remove on stop (volumes of an in-memory cluster). */
+    private readonly scratchDir: string | undefined,
   ) {}
 
   /** Starts the API server and its controllers. */
@@ -113,6 +118,12 @@ export class LocalCluster {
     });
     const gc = new GarbageCollector(api, { logger });
     await gc.start();
+    // Volumes (hostPath PVs) live beside the data when it persists; in a scratch dir otherwise.
+    const scratchDir = options.dataDir ? undefined : await mkdtemp(path.join(os.tmpdir(), 'opkit-cluster-'));
+    const controllers = await startControllers(api, {
+      volumesDir: path.join(options.dataDir ?? scratchDir ?? os.tmpdir(), 'volumes'),
+      logger,
+    });
     const kubeconfigInput = { server: server.url, token: identity.token, caCert: identity.certs?.caCert };
     if (options.kubeconfigPath) await writeKubeconfig(options.kubeconfigPath, kubeconfigInput);
     logger.info('local cluster started', { url: server.url, persistent: Boolean(options.dataDir) });
@@ -124,7 +135,9 @@ export class LocalCluster {
       api,
       server.close,
       gc,
+      controllers,
       store,
+      scratchDir,
     );
   }
 
@@ -136,12 +149,16 @@ export class LocalCluster {
   /** Resolves once the garbage collector has nothing left to do (useful in tests). */
   async settled(): Promise<void> {
     await this.gc.idle();
+    await this.controllers.idle();
+    await this.gc.idle();
   }
 
   /** Stops serving (open watches end), stops the controllers and flushes storage. */
   async stop(): Promise<void> {
     await this.closeServer();
+    await this.controllers.stop();
     await this.gc.stop();
     await this.store.close();
+    if (this.scratchDir) await rm(this.scratchDir, { recursive: true, force: true });
   }
 }
