@@ -3,7 +3,11 @@
  * Exit codes: 0 ok, 1 failure, 2 usage error.
  */
 import { Command, CommanderError } from 'commander';
+import { bundleCommand } from './commands/bundle/index.js';
 import { clusterCommand } from './commands/cluster.js';
+import { createCommand } from './commands/create/index.js';
+import { generateCommand } from './commands/generate/index.js';
+import { initCommand } from './commands/init/index.js';
 import { processTerminal, type Terminal } from './terminal/index.js';
 
 export type { Terminal } from './terminal/index.js';
@@ -15,7 +19,16 @@ export function buildProgram(term: Terminal = processTerminal()): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   program.addCommand(clusterCommand(term));
-  for (const cmd of program.commands) cmd.exitOverride();
+  program.addCommand(initCommand(term));
+  program.addCommand(createCommand(term));
+  program.addCommand(generateCommand(term));
+  program.addCommand(bundleCommand(term));
+  // Sub-sub-commands (create api, generate crd, ...) need the override too, or commander exits the process.
+  const override = (cmd: Command): void => {
+    cmd.exitOverride();
+    cmd.commands.forEach(override);
+  };
+  program.commands.forEach(override);
   return program;
 }
 

@@ -7,3 +7,4 @@ export { ApiError, errors, type KubeObject, type Status, type ObjectMeta } from 
 export { renderKubeconfig, writeKubeconfig, type KubeconfigInput } from './kubeconfig/index.js';
 export { createServingCertificates, type ServingCertificates } from './tls/index.js';
 export { consoleLogger, silentLogger, type Logger } from './logging/index.js';
+export { validateCustomResourceDefinition, CustomResourceSchema } from './crd/index.js';
