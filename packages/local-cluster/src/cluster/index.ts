@@ -15,6 +15,7 @@ import path from 'node:path';
 import { ApiCore, startApiServer } from '../apiserver/index.js';
 import { startControllers, type RunningControllers } from '../controllers/index.js';
 import { GarbageCollector } from '../gc/index.js';
+import { startNodeAgents, type Faults, type NodeAgentOptions, type NodeAgents } from '../kubelet/index.js';
 import { renderKubeconfig, writeKubeconfig } from '../kubeconfig/index.js';
 import { silentLogger, type Logger } from '../logging/index.js';
 import { ResourceRegistry } from '../registry/index.js';
@@ -42,6 +43,11 @@ export interface LocalClusterOptions {
   historySize?: number;
   /** Where the cluster logs. Default: silent. */
   logger?: Logger;
+  /**
+   * The simulated nodes, scheduler and kubelets that run pods (see docs/local-cluster.md): options, or
+   * `false` for an API server with controllers but no nodes (pods then stay Pending). Default: 3 nodes.
+   */
+  nodes?: Omit<NodeAgentOptions, 'dataDir'> | false;
 }
 
 interface Identity {
@@ -88,6 +94,7 @@ export class LocalCluster {
     private readonly closeServer: () => Promise<void>,
     private readonly gc: GarbageCollector,
     private readonly controllers: RunningControllers,
+    private readonly agents: NodeAgents | undefined,
     private readonly store: ObjectStore,
     /** A temporary directory to remove on stop (volumes of an in-memory cluster). */
     private readonly scratchDir: string | undefined,
@@ -120,10 +127,10 @@ export class LocalCluster {
     await gc.start();
     // Volumes (hostPath PVs) live beside the data when it persists; in a scratch dir otherwise.
     const scratchDir = options.dataDir ? undefined : await mkdtemp(path.join(os.tmpdir(), 'opkit-cluster-'));
-    const controllers = await startControllers(api, {
-      volumesDir: path.join(options.dataDir ?? scratchDir ?? os.tmpdir(), 'volumes'),
-      logger,
-    });
+    const stateDir = options.dataDir ?? scratchDir ?? os.tmpdir();
+    const controllers = await startControllers(api, { volumesDir: path.join(stateDir, 'volumes'), logger });
+    const agents =
+      options.nodes === false ? undefined : await startNodeAgents(api, { ...options.nodes, dataDir: path.join(stateDir, 'kubelet') });
     const kubeconfigInput = { server: server.url, token: identity.token, caCert: identity.certs?.caCert };
     if (options.kubeconfigPath) await writeKubeconfig(options.kubeconfigPath, kubeconfigInput);
     logger.info('local cluster started', { url: server.url, persistent: Boolean(options.dataDir) });
@@ -136,6 +143,7 @@ export class LocalCluster {
       server.close,
       gc,
       controllers,
+      agents,
       store,
       scratchDir,
     );
@@ -144,6 +152,21 @@ export class LocalCluster {
   /** Writes this cluster's kubeconfig to a file (mode 0600). */
   async writeKubeconfig(file: string): Promise<void> {
     await writeKubeconfig(file, { server: this.url, token: this.token, caCert: this.caCert });
+  }
+
+  /** Fault injection (kill a pod's process, make it unready, lose a node, wipe a volume, slow a start). */
+  get faults(): Faults {
+    return this.requireAgents().faults;
+  }
+
+  /** The simulated nodes' kubelets: pod logs, exec, cluster DNS and a resolver for code outside the cluster. */
+  get nodes(): NodeAgents {
+    return this.requireAgents();
+  }
+
+  private requireAgents(): NodeAgents {
+    if (!this.agents) throw new Error('this local cluster was started with nodes: false, so it runs no pods');
+    return this.agents;
   }
 
   /** Resolves once the garbage collector has nothing left to do (useful in tests). */
@@ -156,6 +179,7 @@ export class LocalCluster {
   /** Stops serving (open watches end), stops the controllers and flushes storage. */
   async stop(): Promise<void> {
     await this.closeServer();
+    await this.agents?.stop();
     await this.controllers.stop();
     await this.gc.stop();
     await this.store.close();
