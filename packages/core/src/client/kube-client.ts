@@ -1,0 +1,454 @@
+/**
+ * A generic client over any kind, in the spirit of controller-runtime's pkg/client: typed by the
+ * caller, routed through discovery ({@link RESTMapper}), speaking JSON to the API server through a
+ * client-node `KubeConfig`. Responses are returned as parsed, never copied.
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Readable } from 'node:stream';
+import { JsonLineDecoder } from './json-lines.js';
+import { RESTMapper, type RESTMapperOptions, type RESTMapping } from './rest-mapper.js';
+import { KubeConfigTransport, type RestRequest, type RestTransport } from './transport.js';
+import type { GroupVersionKind, KubeObject, ObjectList, Status, WatchEvent } from './types.js';
+import { gvkOf } from './types.js';
+
+/** Accept header for metadata-only lists, as controller-runtime's metadata client sends it. */
+export const PARTIAL_OBJECT_METADATA_LIST_ACCEPT =
+  'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+/** Accept header for metadata-only gets and watches. */
+export const PARTIAL_OBJECT_METADATA_ACCEPT =
+  'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
+
+/** The patch formats the API server accepts, by their short names. */
+export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
+
+const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
+  merge: 'application/merge-patch+json',
+  json: 'application/json-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+  apply: 'application/apply-patch+yaml',
+};
+
+/** Options every call takes. */
+export interface RequestOptions {
+  /** Aborts the request. */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link KubeClient.get}. */
+export interface GetOptions extends RequestOptions {
+  /** Namespace of a namespaced kind (default: the client's default namespace). */
+  namespace?: string;
+  /** Read only metadata (a PartialObjectMetadata). */
+  metadataOnly?: boolean;
+  resourceVersion?: string;
+}
+
+/** Options of {@link KubeClient.list}. */
+export interface ListOptions extends RequestOptions {
+  /** Namespace to list in; all namespaces when unset. */
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Return one page of at most this many items (continue with `continue`); unset: all pages. */
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: 'Exact' | 'NotOlderThan';
+  /** Page size when listing all pages. Default 500. */
+  pageSize?: number;
+  /** List only metadata (PartialObjectMetadataList). */
+  metadataOnly?: boolean;
+}
+
+/** Options of writes. */
+export interface WriteOptions extends RequestOptions {
+  /** Validate and run admission but persist nothing. */
+  dryRun?: boolean;
+  /** Owner of the fields set (default: the client's fieldManager). */
+  fieldManager?: string;
+  fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
+}
+
+/** Options of {@link KubeClient.create}. */
+export interface CreateOptions extends WriteOptions {
+  /** Namespace when the object names none (default: the client's default namespace). */
+  namespace?: string;
+}
+
+/** Options of {@link KubeClient.update}. */
+export interface UpdateOptions extends WriteOptions {
+  /** Write a subresource instead of the main resource. */
+  subresource?: 'status' | 'scale' | (string & {});
+}
+
+/** Options of {@link KubeClient.patch}. */
+export interface PatchOptions extends WriteOptions {
+  /** Patch format. Default `merge`. */
+  type?: PatchType;
+  namespace?: string;
+  /** Server-side apply: take over fields that conflict with other managers. */
+  force?: boolean;
+  subresource?: 'status' | 'scale' | (string & {});
+}
+
+/** Options of {@link KubeClient.apply}. */
+export interface ApplyOptions extends WriteOptions {
+  force?: boolean;
+  subresource?: 'status' | 'scale' | (string & {});
+}
+
+/** Options of {@link KubeClient.delete}. */
+export interface DeleteOptions extends RequestOptions {
+  namespace?: string;
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+  gracePeriodSeconds?: number;
+  /** Delete only if the object still has this uid / resourceVersion (409 Conflict otherwise). */
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: boolean;
+}
+
+/** Options of {@link KubeClient.deleteAllOf}. */
+export interface DeleteAllOfOptions extends DeleteOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+/** Options of {@link KubeClient.watch}. */
+export interface WatchOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Start after this version ("" or unset: from now, after synthetic ADDEDs of the current state). */
+  resourceVersion?: string;
+  resourceVersionMatch?: 'Exact' | 'NotOlderThan';
+  allowWatchBookmarks?: boolean;
+  /** Server-side timeout; the server ends the stream after it. */
+  timeoutSeconds?: number;
+  sendInitialEvents?: boolean;
+  /** Watch only metadata (PartialObjectMetadata objects). */
+  metadataOnly?: boolean;
+}
+
+/** autoscaling/v1 Scale. */
+export interface Scale extends KubeObject {
+  spec?: { replicas?: number };
+  status?: { replicas?: number; selector?: string };
+}
+
+/** Options of {@link KubeClient}. */
+export interface KubeClientOptions {
+  kubeConfig: KubeConfig;
+  /** Field manager for writes that name none. Default `opkit`. */
+  fieldManager?: string;
+  /** User-Agent header. Default `opkit/0.1`. */
+  userAgent?: string;
+  /** Replaces the HTTP transport (tests). */
+  transport?: RestTransport;
+  /** Options of the RESTMapper built from discovery. */
+  restMapper?: RESTMapperOptions;
+}
+
+/** A Kubernetes API client over any GroupVersionKind. */
+export class KubeClient {
+  readonly kubeConfig: KubeConfig;
+  readonly transport: RestTransport;
+  readonly restMapper: RESTMapper;
+  /** Namespace used for namespaced kinds when a call names none: the context's, else `default`. */
+  readonly defaultNamespace: string;
+  readonly fieldManager: string;
+
+  constructor(opts: KubeClientOptions) {
+    this.kubeConfig = opts.kubeConfig;
+    this.transport = opts.transport ?? new KubeConfigTransport(opts.kubeConfig, opts.userAgent);
+    this.restMapper = new RESTMapper(this.transport, opts.restMapper);
+    this.fieldManager = opts.fieldManager ?? 'opkit';
+    const context = opts.kubeConfig.getContextObject(opts.kubeConfig.getCurrentContext());
+    this.defaultNamespace = context?.namespace || 'default';
+  }
+
+  /** A client for the default kubeconfig: `$KUBECONFIG`, `~/.kube/config`, or in-cluster. */
+  static fromDefault(opts: Omit<KubeClientOptions, 'kubeConfig'> = {}): KubeClient {
+    const kc = new KubeConfig();
+    kc.loadFromDefault();
+    return new KubeClient({ ...opts, kubeConfig: kc });
+  }
+
+  /** A client for a kubeconfig file. */
+  static fromFile(path: string, opts: Omit<KubeClientOptions, 'kubeConfig'> = {}): KubeClient {
+    const kc = new KubeConfig();
+    kc.loadFromFile(path);
+    return new KubeClient({ ...opts, kubeConfig: kc });
+  }
+
+  /** A client from kubeconfig YAML text. */
+  static fromYaml(yaml: string, opts: Omit<KubeClientOptions, 'kubeConfig'> = {}): KubeClient {
+    const kc = new KubeConfig();
+    kc.loadFromString(yaml);
+    return new KubeClient({ ...opts, kubeConfig: kc });
+  }
+
+  /** Reads one object. */
+  async get<T extends KubeObject = KubeObject>(gvk: GroupVersionKind, name: string, opts: GetOptions = {}): Promise<T> {
+    const m = await this.restMapper.mappingFor(gvk);
+    return this.json<T>({
+      method: 'GET',
+      path: this.path(m, opts.namespace, name),
+      query: { resourceVersion: opts.resourceVersion },
+      accept: opts.metadataOnly ? PARTIAL_OBJECT_METADATA_ACCEPT : undefined,
+      signal: opts.signal,
+    });
+  }
+
+  /**
+   * Lists objects: all pages (following `continue`, `pageSize` at a time) unless `limit` asks for
+   * one page. The returned list's resourceVersion is the first page's, the snapshot all pages share.
+   */
+  async list<T extends KubeObject = KubeObject>(gvk: GroupVersionKind, opts: ListOptions = {}): Promise<ObjectList<T>> {
+    const m = await this.restMapper.mappingFor(gvk);
+    const path = this.path(m, opts.namespace ?? '', undefined, undefined, true);
+    const page = (limit: number | undefined, cont: string | undefined, first: boolean) =>
+      this.json<ObjectList<T>>({
+        method: 'GET',
+        path,
+        query: {
+          labelSelector: opts.labelSelector,
+          fieldSelector: opts.fieldSelector,
+          limit,
+          continue: cont,
+          // a continue token pins the snapshot; the server rejects resourceVersion alongside it
+          resourceVersion: first && !cont ? opts.resourceVersion : undefined,
+          resourceVersionMatch: first && !cont ? opts.resourceVersionMatch : undefined,
+        },
+        accept: opts.metadataOnly ? PARTIAL_OBJECT_METADATA_LIST_ACCEPT : undefined,
+        signal: opts.signal,
+      });
+    if (opts.limit !== undefined) return page(opts.limit, opts.continue, true);
+    const list = await page(opts.pageSize ?? 500, opts.continue, true);
+    list.items ??= [];
+    let cont = list.metadata?.continue;
+    while (cont) {
+      const next = await page(opts.pageSize ?? 500, cont, false);
+      for (const item of next.items ?? []) list.items.push(item);
+      cont = next.metadata?.continue;
+    }
+    if (list.metadata) {
+      delete list.metadata.continue;
+      delete list.metadata.remainingItemCount;
+    }
+    return list;
+  }
+
+  /** Creates an object (its kind from apiVersion/kind). */
+  async create<T extends KubeObject>(obj: T, opts: CreateOptions = {}): Promise<T> {
+    const m = await this.restMapper.mappingFor(gvkOf(obj));
+    return this.json<T>({
+      method: 'POST',
+      path: this.path(m, obj.metadata?.namespace ?? opts.namespace),
+      query: this.writeQuery(opts),
+      body: JSON.stringify(obj),
+      contentType: 'application/json',
+      signal: opts.signal,
+    });
+  }
+
+  /** Replaces an object (or its `status`/`scale` subresource); set metadata.resourceVersion for optimistic concurrency. */
+  async update<T extends KubeObject>(obj: T, opts: UpdateOptions = {}): Promise<T> {
+    const m = await this.restMapper.mappingFor(gvkOf(obj));
+    return this.json<T>({
+      method: 'PUT',
+      path: this.path(m, obj.metadata?.namespace, this.nameOf(obj), opts.subresource),
+      query: this.writeQuery(opts),
+      body: JSON.stringify(obj),
+      contentType: 'application/json',
+      signal: opts.signal,
+    });
+  }
+
+  /** Replaces the status subresource. */
+  updateStatus<T extends KubeObject>(obj: T, opts: WriteOptions = {}): Promise<T> {
+    return this.update(obj, { ...opts, subresource: 'status' });
+  }
+
+  /**
+   * Patches an object. `patch` is the patch document: an object or array (serialized as JSON) or
+   * a string sent as is. `fieldManager` defaults to the client's.
+   */
+  async patch<T extends KubeObject = KubeObject>(
+    gvk: GroupVersionKind,
+    name: string,
+    patch: unknown,
+    opts: PatchOptions = {},
+  ): Promise<T> {
+    const type = opts.type ?? 'merge';
+    const m = await this.restMapper.mappingFor(gvk);
+    const query = this.writeQuery(opts);
+    if (type === 'apply' && opts.force !== undefined) query.force = opts.force;
+    return this.json<T>({
+      method: 'PATCH',
+      path: this.path(m, opts.namespace, name, opts.subresource),
+      query,
+      body: typeof patch === 'string' ? patch : JSON.stringify(patch),
+      contentType: PATCH_CONTENT_TYPES[type],
+      signal: opts.signal,
+    });
+  }
+
+  /** Server-side apply of an object's desired fields (kind, name and namespace from the object). */
+  apply<T extends KubeObject>(obj: T, opts: ApplyOptions = {}): Promise<T> {
+    return this.patch<T>(gvkOf(obj), this.nameOf(obj), obj, {
+      ...opts,
+      type: 'apply',
+      namespace: obj.metadata?.namespace,
+    });
+  }
+
+  /**
+   * Deletes an object. Resolves to the object as the server returns it (with deletionTimestamp
+   * when finalizers hold it, or its final state) or to a `Status` for kinds that answer so.
+   */
+  async delete<T extends KubeObject = KubeObject>(
+    gvk: GroupVersionKind,
+    name: string,
+    opts: DeleteOptions = {},
+  ): Promise<T | Status> {
+    const m = await this.restMapper.mappingFor(gvk);
+    return this.json<T | Status>({
+      method: 'DELETE',
+      path: this.path(m, opts.namespace, name),
+      body: JSON.stringify(this.deleteBody(opts)),
+      contentType: 'application/json',
+      signal: opts.signal,
+    });
+  }
+
+  /** Deletes every object matching the selectors in a namespace (a DELETE on the collection). */
+  async deleteAllOf<T extends KubeObject = KubeObject>(gvk: GroupVersionKind, opts: DeleteAllOfOptions = {}): Promise<ObjectList<T> | Status> {
+    const m = await this.restMapper.mappingFor(gvk);
+    return this.json<ObjectList<T> | Status>({
+      method: 'DELETE',
+      path: this.path(m, opts.namespace),
+      query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector },
+      body: JSON.stringify(this.deleteBody(opts)),
+      contentType: 'application/json',
+      signal: opts.signal,
+    });
+  }
+
+  /** Reads a subresource (`status`, `scale`, ...). */
+  async getSubresource<T extends KubeObject = KubeObject>(
+    gvk: GroupVersionKind,
+    name: string,
+    subresource: string,
+    opts: GetOptions = {},
+  ): Promise<T> {
+    const m = await this.restMapper.mappingFor(gvk);
+    return this.json<T>({ method: 'GET', path: this.path(m, opts.namespace, name, subresource), signal: opts.signal });
+  }
+
+  /** Reads the scale subresource. */
+  getScale(gvk: GroupVersionKind, name: string, opts: GetOptions = {}): Promise<Scale> {
+    return this.getSubresource<Scale>(gvk, name, 'scale', opts);
+  }
+
+  /** Sets `spec.replicas` through the scale subresource (a merge patch, so no resourceVersion race). */
+  scale(gvk: GroupVersionKind, name: string, replicas: number, opts: Omit<PatchOptions, 'type' | 'subresource'> = {}): Promise<Scale> {
+    return this.patch<Scale>(gvk, name, { spec: { replicas } }, { ...opts, type: 'merge', subresource: 'scale' });
+  }
+
+  /**
+   * Watches a kind: an async iterable of events that ends when the server closes the stream or
+   * `signal` aborts (then it ends quietly). HTTP errors are thrown when opening (e.g. a 410
+   * {@link GoneError}); errors the server reports mid-stream arrive as `ERROR` events.
+   */
+  async *watch<T extends KubeObject = KubeObject>(
+    gvk: GroupVersionKind,
+    opts: WatchOptions = {},
+    signal?: AbortSignal,
+  ): AsyncGenerator<WatchEvent<T>> {
+    const m = await this.restMapper.mappingFor(gvk);
+    let res: Readable;
+    try {
+      res = await this.transport.stream({
+        method: 'GET',
+        path: this.path(m, opts.namespace ?? '', undefined, undefined, true),
+        query: {
+          watch: 'true',
+          labelSelector: opts.labelSelector,
+          fieldSelector: opts.fieldSelector,
+          resourceVersion: opts.resourceVersion,
+          resourceVersionMatch: opts.resourceVersionMatch,
+          allowWatchBookmarks: opts.allowWatchBookmarks,
+          timeoutSeconds: opts.timeoutSeconds,
+          sendInitialEvents: opts.sendInitialEvents,
+        },
+        accept: opts.metadataOnly ? PARTIAL_OBJECT_METADATA_ACCEPT : undefined,
+        signal,
+      });
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw err;
+    }
+    const decoder = new JsonLineDecoder();
+    try {
+      for await (const chunk of res) {
+        for (const event of decoder.push(chunk as Buffer)) yield event as WatchEvent<T>;
+      }
+      for (const event of decoder.end()) yield event as WatchEvent<T>;
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw err;
+    } finally {
+      res.destroy();
+    }
+  }
+
+  /** The mapping of a kind (resource, scope), from discovery. */
+  mappingFor(gvk: GroupVersionKind): Promise<RESTMapping> {
+    return this.restMapper.mappingFor(gvk);
+  }
+
+  /**
+   * The URL path of a resource: the collection when `name` is unset, namespaced when the kind is
+   * (`''` with `allNamespaces` means across all namespaces).
+   */
+  path(m: RESTMapping, namespace?: string, name?: string, subresource?: string, allNamespaces = false): string {
+    const r = m.resource;
+    let p = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
+    if (m.namespaced) {
+      const ns = allNamespaces && !namespace ? '' : namespace || this.defaultNamespace;
+      if (ns) p += `/namespaces/${encodeURIComponent(ns)}`;
+    }
+    p += `/${r.resource}`;
+    if (name !== undefined) p += `/${encodeURIComponent(name)}`;
+    if (subresource) p += `/${subresource}`;
+    return p;
+  }
+
+  private nameOf(obj: KubeObject): string {
+    const name = obj.metadata?.name;
+    if (!name) throw new TypeError('object has no metadata.name');
+    return name;
+  }
+
+  private writeQuery(opts: WriteOptions): Record<string, string | boolean | undefined> {
+    return {
+      dryRun: opts.dryRun ? 'All' : undefined,
+      fieldManager: opts.fieldManager ?? this.fieldManager,
+      fieldValidation: opts.fieldValidation,
+    };
+  }
+
+  private deleteBody(opts: DeleteOptions): Record<string, unknown> {
+    const body: Record<string, unknown> = { kind: 'DeleteOptions', apiVersion: 'v1' };
+    if (opts.propagationPolicy) body.propagationPolicy = opts.propagationPolicy;
+    if (opts.gracePeriodSeconds !== undefined) body.gracePeriodSeconds = opts.gracePeriodSeconds;
+    if (opts.preconditions) body.preconditions = opts.preconditions;
+    if (opts.dryRun) body.dryRun = ['All'];
+    return body;
+  }
+
+  private async json<T>(req: RestRequest): Promise<T> {
+    const res = await this.transport.request(req);
+    return JSON.parse(res.body.toString('utf8')) as T;
+  }
+}
