@@ -1,0 +1,848 @@
+/**
+ * The HTTP(S) face of the local API server: authentication, routing of the REST paths of
+ * kube-apiserver (k8s.io/apiserver/pkg/endpoints/installer.go), content negotiation, request
+ * decoding and the watch stream. Every resource request ends in {@link ApiCore}.
+ */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { stringify as toYaml } from 'yaml';
+import { ApiError, errors, type JsonObject, type KubeObject, type Status } from '../api/index.js';
+import { DiscoveryHandler } from '../discovery/index.js';
+import type { Logger } from '../logging/index.js';
+import type { ResourceType } from '../registry/index.js';
+import * as peer from './collaborators.js';
+import type { IncludeObject } from './collaborators.js';
+import type { ApiCore } from './core.js';
+import { decodeProtobufObject } from './protobuf-body.js';
+import type {
+  DeleteOptions,
+  FieldValidation,
+  KubeList,
+  RequestAttributes,
+  UserInfo,
+  WatchEvent,
+  WriteOptions,
+} from './types.js';
+
+/** How {@link startApiServer} serves. */
+export interface ApiServerOptions {
+  core: ApiCore;
+  /** PEM serving certificate and key: HTTPS when given, plain HTTP otherwise. */
+  tls?: { cert: string; key: string };
+  /** Accepted bearer tokens. */
+  tokens: string[];
+  /** Extra authentication (client certificates, ...) tried when the bearer token does not match. */
+  authenticate?: (req: http.IncomingMessage) => UserInfo | undefined;
+  /** The authorizer (RBAC seam); default: allow everything an authenticated user asks. */
+  authorize?: (user: UserInfo, attributes: RequestAttributes) => boolean;
+  /** Largest accepted request body; default 3 MiB as kube-apiserver's MaxRequestBodyBytes. */
+  maxBodyBytes?: number;
+  /** Serves discovery and OpenAPI; default one built from the core's registry. */
+  discovery?: DiscoveryHandler;
+  /** Where the server logs (default: the core's logger). */
+  logger?: Logger;
+}
+
+/** A running server. */
+export interface RunningApiServer {
+  /** `http(s)://127.0.0.1:PORT` */
+  url: string;
+  close(): Promise<void>;
+}
+
+const PROTOBUF = 'application/vnd.kubernetes.protobuf';
+const DEFAULT_MAX_BODY = 3 * 1024 * 1024;
+const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
+const TOKEN_USER: UserInfo = { username: 'opkit-admin', groups: ['system:masters', 'system:authenticated'] };
+// the watch timeout kube-apiserver picks when the client sets none: MinRequestTimeout (1800 s) × [1, 2)
+const MIN_REQUEST_TIMEOUT_S = 1800;
+
+/** Starts the API server; resolves once it listens. */
+export function startApiServer(
+  opts: ApiServerOptions & { host?: string; port?: number },
+): Promise<RunningApiServer> {
+  const handler = new RequestHandler(opts);
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    void handler.handle(req, res);
+  };
+  const server = opts.tls
+    ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, listener)
+    : http.createServer(listener);
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    s.setNoDelay(true);
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.on('secureConnection', (s: Socket) => {
+    s.setNoDelay(true);
+  });
+  const host = opts.host ?? '127.0.0.1';
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      const { port } = server.address() as AddressInfo;
+      const url = `${opts.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+      handler.serverAddress = `${host}:${port}`;
+      resolve({
+        url,
+        close: () =>
+          new Promise<void>((done) => {
+            handler.close();
+            server.close(() => done());
+            for (const s of sockets) s.destroy();
+          }),
+      });
+    });
+  });
+}
+
+/** A resource request's place in the URL space. */
+interface ResourceRoute {
+  group: string;
+  version: string;
+  namespace: string;
+  resource: string;
+  name?: string;
+  subresource?: string;
+  watchPrefix: boolean;
+}
+
+/** What the client accepts for a resource response. */
+type Output =
+  | { kind: 'object'; yaml: boolean }
+  | { kind: 'table'; apiVersion: string }
+  | { kind: 'metadata'; list: boolean; apiVersion: string };
+
+interface MediaRange {
+  type: string;
+  params: Record<string, string>;
+}
+
+function parseMediaRanges(header: string | undefined): MediaRange[] {
+  if (!header) return [];
+  return header.split(',').map((part) => {
+    const [type = '', ...rest] = part.split(';').map((s) => s.trim());
+    const params: Record<string, string> = {};
+    for (const p of rest) {
+      const eq = p.indexOf('=');
+      if (eq > 0) params[p.slice(0, eq).trim().toLowerCase()] = p.slice(eq + 1).trim();
+    }
+    return { type: type.toLowerCase(), params };
+  });
+}
+
+/**
+ * Output negotiation as k8s.io/apiserver/pkg/endpoints/handlers/negotiation: the first acceptable
+ * range wins; Table and PartialObjectMetadata are JSON with `as=...;g=meta.k8s.io;v=...`.
+ * Protobuf is not served (clients send it with a JSON fallback).
+ */
+function negotiateOutput(accept: string | undefined): Output {
+  const ranges = parseMediaRanges(accept);
+  if (ranges.length === 0) return { kind: 'object', yaml: false };
+  for (const r of ranges) {
+    const jsonLike = r.type === 'application/json' || r.type === 'application/*' || r.type === '*/*';
+    const yaml = r.type === 'application/yaml';
+    if (!jsonLike && !yaml) continue;
+    const as = r.params.as;
+    if (!as) return { kind: 'object', yaml };
+    if (yaml || r.params.g !== 'meta.k8s.io' || (r.params.v !== 'v1' && r.params.v !== 'v1beta1')) continue;
+    const apiVersion = `meta.k8s.io/${r.params.v}`;
+    if (as === 'Table') return { kind: 'table', apiVersion };
+    if (as === 'PartialObjectMetadata' || as === 'PartialObjectMetadataList') {
+      return { kind: 'metadata', list: as === 'PartialObjectMetadataList', apiVersion };
+    }
+  }
+  throw errors.notAcceptable(
+    'only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf',
+  );
+}
+
+function warningHeader(text: string): string {
+  // RFC 7234 warn-text: a quoted string with " and \ escaped (k8s.io/apiserver/pkg/warning)
+  return `299 - "${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+function flag(q: URLSearchParams, name: string): boolean | undefined {
+  const v = q.get(name);
+  if (v === null) return undefined;
+  return v === '' || v === 'true' || v === '1';
+}
+
+function intParam(q: URLSearchParams, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw errors.badRequest(`invalid value for ${name}: ${v}`);
+  return n;
+}
+
+function dryRunParam(q: URLSearchParams, kind: string): boolean {
+  const values = q.getAll('dryRun').filter((v) => v !== '');
+  for (const v of values) {
+    if (v !== 'All') {
+      throw errors.invalid(kind, 'meta.k8s.io', '', [
+        {
+          reason: 'FieldValueNotSupported',
+          field: 'dryRun',
+          message: `Unsupported value: ${JSON.stringify(v)}: supported values: "All"`,
+        },
+      ]);
+    }
+  }
+  return values.length > 0;
+}
+
+function fieldValidationParam(q: URLSearchParams, kind: string): FieldValidation | undefined {
+  const v = q.get('fieldValidation');
+  if (v === null || v === '') return undefined;
+  if (v === 'Strict' || v === 'Warn' || v === 'Ignore') return v;
+  throw errors.invalid(kind, 'meta.k8s.io', '', [
+    {
+      reason: 'FieldValueNotSupported',
+      field: 'fieldValidation',
+      message: `Unsupported value: ${JSON.stringify(v)}: supported values: "Ignore", "Strict", "Warn"`,
+    },
+  ]);
+}
+
+function rvMatch(q: URLSearchParams): 'NotOlderThan' | 'Exact' | undefined {
+  const v = q.get('resourceVersionMatch');
+  if (!v) return undefined;
+  if (v === 'NotOlderThan' || v === 'Exact') return v;
+  throw errors.invalid('ListOptions', 'meta.k8s.io', '', [
+    {
+      reason: 'FieldValueNotSupported',
+      field: 'resourceVersionMatch',
+      message: `Unsupported value: ${JSON.stringify(v)}: supported values: "Exact", "NotOlderThan"`,
+    },
+  ]);
+}
+
+class RequestHandler {
+  private readonly core: ApiCore;
+  private readonly tokens: Set<string>;
+  private readonly maxBody: number;
+  private readonly discovery: DiscoveryHandler;
+  private readonly ownDiscovery: boolean;
+  private readonly logger: Logger;
+  serverAddress = '127.0.0.1:6443';
+
+  constructor(private readonly opts: ApiServerOptions) {
+    this.core = opts.core;
+    this.tokens = new Set(opts.tokens);
+    this.maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
+    this.logger = opts.logger ?? opts.core.logger;
+    this.ownDiscovery = !opts.discovery;
+    this.discovery =
+      opts.discovery ??
+      new DiscoveryHandler({
+        registry: this.core.registry,
+        serverAddress: () => this.serverAddress,
+        customSchema: (type) => this.core.customResourceOpenApi(type),
+      });
+  }
+
+  close(): void {
+    if (this.ownDiscovery) this.discovery.close();
+  }
+
+  async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    res.setHeader('Audit-Id', randomUUID());
+    res.setHeader('Cache-Control', 'no-cache, private');
+    const warnings: string[] = [];
+    try {
+      const url = new URL(req.url ?? '/', 'http://local');
+      const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+      const method = (req.method ?? 'GET').toUpperCase();
+      if (
+        path === '/healthz' ||
+        path === '/livez' ||
+        path === '/readyz' ||
+        path.startsWith('/healthz/') ||
+        path.startsWith('/livez/') ||
+        path.startsWith('/readyz/')
+      ) {
+        res.writeHead(200, {
+          'Content-Type': 'text/plain; charset=utf-8',
+          'X-Content-Type-Options': 'nosniff',
+        });
+        res.end('ok');
+        return;
+      }
+      const user = this.authenticate(req);
+      if (!user && !PUBLIC_PATHS.has(path)) throw errors.unauthorized();
+      const discovery = this.discovery.handle(method, `${path}${url.search}`, req.headers.accept, {
+        ifNoneMatch: req.headers['if-none-match'],
+      });
+      if (discovery) {
+        if (user && !this.authorized(user, { verb: 'get', path, resourceRequest: false }))
+          throw this.forbiddenPath(user, path, method);
+        res.writeHead(discovery.status, discovery.headers);
+        res.end(method === 'HEAD' ? undefined : discovery.body);
+        return;
+      }
+      if (!user) throw errors.unauthorized();
+      const route = this.route(path);
+      if (!route) throw errors.noRoute();
+      await this.serveResource(req, res, method, route, url.searchParams, user, warnings);
+    } catch (e) {
+      this.sendError(res, e, warnings);
+    }
+  }
+
+  private authenticate(req: http.IncomingMessage): UserInfo | undefined {
+    const auth = req.headers.authorization;
+    if (auth && /^bearer /i.test(auth)) {
+      const token = auth.slice(7).trim();
+      if (this.tokens.has(token)) return TOKEN_USER;
+    }
+    return this.opts.authenticate?.(req);
+  }
+
+  private authorized(user: UserInfo, attrs: RequestAttributes): boolean {
+    return this.opts.authorize ? this.opts.authorize(user, attrs) : true;
+  }
+
+  private forbiddenPath(user: UserInfo, path: string, method: string): ApiError {
+    return new ApiError({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: `forbidden: User "${user.username}" cannot ${method.toLowerCase()} path "${path}"`,
+      reason: 'Forbidden',
+      details: {},
+      code: 403,
+    });
+  }
+
+  /** Parses `/api/v1/...` and `/apis/G/V/...` into a resource route (undefined: not a resource path). */
+  private route(path: string): ResourceRoute | undefined {
+    const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+    let group: string;
+    let version: string;
+    let rest: string[];
+    if (parts[0] === 'api' && parts.length >= 3) {
+      group = '';
+      version = parts[1] as string;
+      rest = parts.slice(2);
+    } else if (parts[0] === 'apis' && parts.length >= 4) {
+      group = parts[1] as string;
+      version = parts[2] as string;
+      rest = parts.slice(3);
+    } else {
+      return undefined;
+    }
+    let watchPrefix = false;
+    if (rest[0] === 'watch') {
+      watchPrefix = true;
+      rest = rest.slice(1);
+    }
+    let namespace = '';
+    // `namespaces/NS/RESOURCE...` unless it is the namespace object itself (or its subresource)
+    if (rest[0] === 'namespaces' && rest.length >= 3) {
+      const candidate = this.core.registry.get(group, version, rest[2] as string);
+      if (candidate?.namespaced || group !== '' || !['status', 'finalize'].includes(rest[2] as string)) {
+        namespace = rest[1] as string;
+        rest = rest.slice(2);
+      }
+    }
+    if (rest.length === 0 || rest.length > 3) return undefined;
+    const [resource, name, subresource] = rest as [string, string | undefined, string | undefined];
+    return { group, version, namespace, resource, name, subresource, watchPrefix };
+  }
+
+  private async readBody(req: http.IncomingMessage): Promise<Buffer> {
+    const declared = Number(req.headers['content-length'] ?? '0');
+    const tooLarge = errors.tooLarge(`Request entity too large: limit is ${this.maxBody}`);
+    if (declared > this.maxBody) {
+      req.resume();
+      throw tooLarge;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > this.maxBody) {
+        req.resume();
+        throw tooLarge;
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  private async serveResource(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    method: string,
+    route: ResourceRoute,
+    q: URLSearchParams,
+    user: UserInfo,
+    warnings: string[],
+  ): Promise<void> {
+    const type = this.core.registry.get(route.group, route.version, route.resource);
+    if (!type) throw errors.noRoute();
+    if (type.namespaced !== Boolean(route.namespace) && route.name !== undefined && type.namespaced)
+      throw errors.noRoute();
+    if (!type.namespaced && route.namespace) throw errors.noRoute();
+    const watch = route.watchPrefix || flag(q, 'watch') === true;
+    const verb = this.verbOf(method, route, watch);
+    const attrs: RequestAttributes = {
+      verb,
+      path: req.url ?? '',
+      resourceRequest: true,
+      apiGroup: type.group,
+      apiVersion: type.version,
+      resource: type.resource,
+      ...(route.subresource ? { subresource: route.subresource } : {}),
+      ...(route.namespace ? { namespace: route.namespace } : {}),
+      ...(route.name ? { name: route.name } : {}),
+    };
+    this.checkVerb(type, route, method, verb);
+    if (!this.authorized(user, attrs)) {
+      const on = route.subresource ? `${type.resource}/${route.subresource}` : type.resource;
+      const scope = route.namespace
+        ? ` in the namespace "${route.namespace}"`
+        : type.namespaced
+          ? ''
+          : ' at the cluster scope';
+      throw errors.forbidden(
+        type,
+        route.name ?? '',
+        `User "${user.username}" cannot ${verb} resource "${on}" in API group "${type.group}"${scope}`,
+      );
+    }
+    const output = negotiateOutput(req.headers.accept);
+    const ns = route.namespace;
+    const name = route.name ?? '';
+    const userAgent = req.headers['user-agent'];
+    if (type.group === 'authorization.k8s.io' && type.resource === 'selfsubjectaccessreviews') {
+      const raw = await this.readBody(req);
+      const review = this.bodyContentType(req) === PROTOBUF ? decodeProtobufObject(raw) : this.parseJson(raw);
+      return this.send(res, 201, this.reviewAccess(review, user), output, warnings);
+    }
+    if (route.subresource === 'eviction' || route.subresource === 'binding') {
+      const parsed = this.parseJson(await this.readBody(req));
+      const status =
+        route.subresource === 'eviction'
+          ? await this.core.evict(ns, name, parsed)
+          : await this.core.bind(ns, name, parsed, { userAgent });
+      return this.send(res, 201, status, output, warnings);
+    }
+    if (route.subresource === 'log') {
+      // no container ever runs here: logs are empty
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end('');
+      return;
+    }
+
+    if (verb === 'watch') {
+      // a watch of one named object (legacy /watch/.../NAME) is a watch with metadata.name=NAME
+      if (route.name !== undefined) {
+        const selector = q.get('fieldSelector');
+        q.set('fieldSelector', `metadata.name=${route.name}${selector ? `,${selector}` : ''}`);
+      }
+      return this.serveWatch(res, type, ns, q, output);
+    }
+    if (verb === 'list') {
+      const list = await this.core.list(type, ns, {
+        labelSelector: q.get('labelSelector') ?? undefined,
+        fieldSelector: q.get('fieldSelector') ?? undefined,
+        limit: intParam(q, 'limit'),
+        continue: q.get('continue') ?? undefined,
+        resourceVersion: q.get('resourceVersion') ?? undefined,
+        resourceVersionMatch: rvMatch(q),
+      });
+      return this.send(res, 200, this.renderList(type, list, output, q), output, warnings);
+    }
+    if (verb === 'get') {
+      const obj =
+        route.subresource === 'scale'
+          ? await this.core.getScale(type, ns, name)
+          : await this.core.get(type, ns, name);
+      return this.send(res, 200, this.renderObject(type, obj, output, q), output, warnings);
+    }
+    if (verb === 'create' || verb === 'update') {
+      const raw = await this.readBody(req);
+      const contentType = this.bodyContentType(req);
+      // kubectl's typed generators send protobuf; it is decoded here for the kinds that need it
+      const body = contentType === PROTOBUF ? decodeProtobufObject(raw) : raw;
+      const write: WriteOptions & { subresource?: string } = {
+        dryRun: dryRunParam(q, verb === 'create' ? 'CreateOptions' : 'UpdateOptions'),
+        fieldManager: q.get('fieldManager') ?? undefined,
+        fieldValidation: fieldValidationParam(q, verb === 'create' ? 'CreateOptions' : 'UpdateOptions'),
+        warnings,
+        userAgent,
+        contentType,
+        ...(route.subresource ? { subresource: route.subresource } : {}),
+      };
+      if (verb === 'create') {
+        const created = await this.core.create(type, ns, body, write);
+        return this.send(res, 201, this.renderObject(type, created, output, q), output, warnings);
+      }
+      const updated = await this.core.update(type, ns, name, body, write);
+      return this.send(res, 200, this.renderObject(type, updated, output, q), output, warnings);
+    }
+    if (verb === 'patch') {
+      const body = await this.readBody(req);
+      const force = flag(q, 'force');
+      const { object, created } = await this.core.patchWithOutcome(
+        type,
+        ns,
+        name,
+        body,
+        req.headers['content-type'] ?? '',
+        {
+          dryRun: dryRunParam(q, 'PatchOptions'),
+          fieldManager: q.get('fieldManager') ?? undefined,
+          fieldValidation: fieldValidationParam(q, 'PatchOptions'),
+          warnings,
+          userAgent,
+          ...(force !== undefined ? { force } : {}),
+          ...(route.subresource ? { subresource: route.subresource } : {}),
+        },
+      );
+      return this.send(
+        res,
+        created ? 201 : 200,
+        this.renderObject(type, object, output, q),
+        output,
+        warnings,
+      );
+    }
+    // delete / deletecollection: options from the query, overridden by a DeleteOptions body
+    const body = await this.readBody(req);
+    const options = this.deleteOptions(q, body);
+    if (verb === 'delete') {
+      const result = await this.core.deleteWithOutcome(type, ns, name, options);
+      const rendered =
+        result.body.kind === 'Status'
+          ? result.body
+          : this.renderObject(type, result.body as KubeObject, output, q);
+      return this.send(res, 200, rendered, output, warnings);
+    }
+    const list = await this.core.deleteCollection(type, ns, {
+      ...options,
+      labelSelector: q.get('labelSelector') ?? undefined,
+      fieldSelector: q.get('fieldSelector') ?? undefined,
+    });
+    return this.send(res, 200, this.renderList(type, list, output, q), output, warnings);
+  }
+
+  private verbOf(method: string, route: ResourceRoute, watch: boolean): string {
+    const named = route.name !== undefined;
+    switch (method) {
+      case 'GET':
+      case 'HEAD':
+        if (watch) return 'watch';
+        return named ? 'get' : 'list';
+      case 'POST':
+        return 'create';
+      case 'PUT':
+        return 'update';
+      case 'PATCH':
+        return 'patch';
+      case 'DELETE':
+        return named ? 'delete' : 'deletecollection';
+      default:
+        throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
+    }
+  }
+
+  private checkVerb(type: ResourceType, route: ResourceRoute, method: string, verb: string): void {
+    const notAllowed = (): never => {
+      throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+    };
+    if (route.subresource) {
+      const sub = route.subresource;
+      const isNamespace = type.group === '' && type.resource === 'namespaces';
+      const podSub =
+        ['eviction', 'binding', 'log'].includes(sub) &&
+        type.subresources[sub as 'eviction' | 'binding' | 'log'];
+      const known =
+        (sub === 'status' && type.subresources.status) ||
+        (sub === 'scale' && type.subresources.scale) ||
+        (sub === 'finalize' && isNamespace) ||
+        podSub;
+      if (!known) throw errors.noRoute();
+      const allowed =
+        sub === 'finalize'
+          ? ['update']
+          : sub === 'log'
+            ? ['get']
+            : podSub
+              ? ['create']
+              : ['get', 'update', 'patch'];
+      if (!allowed.includes(verb)) notAllowed();
+      return;
+    }
+    if (verb === 'create' && route.name !== undefined) notAllowed();
+    // the all-namespaces path of a namespaced resource only lists and watches (installer.go)
+    if (type.namespaced && !route.namespace && !['list', 'watch'].includes(verb)) notAllowed();
+    if (verb === 'update' || verb === 'patch') {
+      if (route.name === undefined) notAllowed();
+    }
+    if (!type.verbs.includes(verb)) notAllowed();
+    void method;
+  }
+
+  private bodyContentType(req: http.IncomingMessage): string {
+    const ct = (req.headers['content-type'] ?? 'application/json').split(';')[0]?.trim().toLowerCase() ?? '';
+    if (ct === '' || ct === 'application/json' || ct === '*/*') return 'application/json';
+    if (ct === 'application/yaml') return 'application/yaml';
+    if (ct === PROTOBUF) return PROTOBUF;
+    throw new ApiError({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
+      reason: 'UnsupportedMediaType',
+      code: 415,
+    });
+  }
+
+  private parseJson(body: Buffer): unknown {
+    const text = body.toString('utf8').trim();
+    if (!text) return {};
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (e) {
+      throw errors.badRequest(`couldn't get version/kind; json parse error: ${(e as Error).message}`);
+    }
+  }
+
+  /** SelfSubjectAccessReview (`kubectl auth can-i`): the authorizer's answer for the caller. */
+  private reviewAccess(body: unknown, user: UserInfo): unknown {
+    const review = body as {
+      spec?: {
+        resourceAttributes?: Record<string, string>;
+        nonResourceAttributes?: { path?: string; verb?: string };
+      };
+    };
+    const ra = review.spec?.resourceAttributes;
+    const nra = review.spec?.nonResourceAttributes;
+    const attrs: RequestAttributes = ra
+      ? {
+          verb: ra.verb ?? '',
+          path: '',
+          resourceRequest: true,
+          apiGroup: ra.group ?? '',
+          apiVersion: ra.version ?? '',
+          resource: ra.resource ?? '',
+          ...(ra.subresource ? { subresource: ra.subresource } : {}),
+          ...(ra.namespace ? { namespace: ra.namespace } : {}),
+          ...(ra.name ? { name: ra.name } : {}),
+        }
+      : { verb: nra?.verb ?? '', path: nra?.path ?? '', resourceRequest: false };
+    const allowed = this.authorized(user, attrs);
+    return {
+      kind: 'SelfSubjectAccessReview',
+      apiVersion: 'authorization.k8s.io/v1',
+      metadata: { creationTimestamp: null },
+      spec: review.spec ?? {},
+      status: { allowed, ...(allowed && !this.opts.authorize ? { reason: 'allow-all authorizer' } : {}) },
+    };
+  }
+
+  private deleteOptions(q: URLSearchParams, body: Buffer): DeleteOptions {
+    const opts: DeleteOptions = {};
+    const grace = intParam(q, 'gracePeriodSeconds');
+    if (grace !== undefined) opts.gracePeriodSeconds = grace;
+    const policy = q.get('propagationPolicy');
+    if (policy) opts.propagationPolicy = policy as DeleteOptions['propagationPolicy'];
+    const orphan = flag(q, 'orphanDependents');
+    if (orphan !== undefined) opts.orphanDependents = orphan;
+    if (dryRunParam(q, 'DeleteOptions')) opts.dryRun = true;
+    const text = body.toString('utf8').trim();
+    if (text) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (e) {
+        throw errors.badRequest(`couldn't get version/kind; json parse error: ${(e as Error).message}`);
+      }
+      if (parsed && typeof parsed === 'object') {
+        const b = parsed as {
+          gracePeriodSeconds?: number;
+          propagationPolicy?: string;
+          orphanDependents?: boolean;
+          preconditions?: DeleteOptions['preconditions'];
+          dryRun?: string[];
+        };
+        if (b.gracePeriodSeconds !== undefined && b.gracePeriodSeconds !== null)
+          opts.gracePeriodSeconds = b.gracePeriodSeconds;
+        if (b.propagationPolicy)
+          opts.propagationPolicy = b.propagationPolicy as DeleteOptions['propagationPolicy'];
+        if (b.orphanDependents !== undefined && b.orphanDependents !== null)
+          opts.orphanDependents = b.orphanDependents;
+        if (b.preconditions) opts.preconditions = b.preconditions;
+        if (Array.isArray(b.dryRun) && b.dryRun.includes('All')) opts.dryRun = true;
+      }
+    }
+    if (opts.propagationPolicy && !['Foreground', 'Background', 'Orphan'].includes(opts.propagationPolicy)) {
+      throw errors.invalid('DeleteOptions', 'meta.k8s.io', '', [
+        {
+          reason: 'FieldValueNotSupported',
+          field: 'propagationPolicy',
+          message: `Unsupported value: ${JSON.stringify(opts.propagationPolicy)}: supported values: "Foreground", "Background", "Orphan", "nil"`,
+        },
+      ]);
+    }
+    if (opts.propagationPolicy && opts.orphanDependents !== undefined) {
+      throw errors.invalid('DeleteOptions', 'meta.k8s.io', '', [
+        {
+          reason: 'FieldValueInvalid',
+          field: 'propagationPolicy',
+          message: `Invalid value: ${JSON.stringify(opts.propagationPolicy)}: orphanDependents and deletionPropagation cannot be both set`,
+        },
+      ]);
+    }
+    return opts;
+  }
+
+  private includeObject(q: URLSearchParams): IncludeObject {
+    const v = q.get('includeObject');
+    return v === 'None' || v === 'Object' ? v : 'Metadata';
+  }
+
+  private renderObject(type: ResourceType, obj: KubeObject, output: Output, q: URLSearchParams): unknown {
+    if (output.kind === 'object') return obj;
+    if (output.kind === 'metadata') return peer.partialObjectMetadata(obj, output.apiVersion);
+    if (obj.kind === 'Scale') return obj;
+    return peer.toTable(type, [obj], {
+      includeObject: this.includeObject(q),
+      apiVersion: output.apiVersion,
+      listMeta: { resourceVersion: obj.metadata.resourceVersion ?? '' },
+      now: new Date(),
+    });
+  }
+
+  private renderList(type: ResourceType, list: KubeList, output: Output, q: URLSearchParams): unknown {
+    if (output.kind === 'object') return list;
+    if (output.kind === 'metadata') {
+      return {
+        kind: 'PartialObjectMetadataList',
+        apiVersion: output.apiVersion,
+        metadata: list.metadata,
+        items: list.items.map((o) => peer.partialObjectMetadata(o, output.apiVersion)),
+      };
+    }
+    return peer.toTable(type, list.items, {
+      includeObject: this.includeObject(q),
+      apiVersion: output.apiVersion,
+      listMeta: list.metadata as unknown as JsonObject,
+      now: new Date(),
+    });
+  }
+
+  private send(
+    res: http.ServerResponse,
+    code: number,
+    body: unknown,
+    output: Output,
+    warnings: string[],
+  ): void {
+    if (warnings.length) res.setHeader('Warning', warnings.map(warningHeader));
+    const yaml = output.kind === 'object' && output.yaml;
+    res.writeHead(code, { 'Content-Type': yaml ? 'application/yaml' : 'application/json' });
+    res.end(yaml ? toYaml(body) : JSON.stringify(body));
+  }
+
+  private sendError(res: http.ServerResponse, e: unknown, warnings: string[]): void {
+    const status: Status = e instanceof ApiError ? e.status : errors.internal(e).status;
+    if (!(e instanceof ApiError))
+      this.logger.error('internal error serving a request', {
+        error: e instanceof Error ? e.stack : String(e),
+      });
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (warnings.length) res.setHeader('Warning', warnings.map(warningHeader));
+    res.writeHead(status.code, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(status));
+  }
+
+  private async serveWatch(
+    res: http.ServerResponse,
+    type: ResourceType,
+    namespace: string,
+    q: URLSearchParams,
+    output: Output,
+  ): Promise<void> {
+    const ac = new AbortController();
+    const events = this.core.watch(
+      type,
+      namespace,
+      {
+        labelSelector: q.get('labelSelector') ?? undefined,
+        fieldSelector: q.get('fieldSelector') ?? undefined,
+        resourceVersion: q.get('resourceVersion') ?? undefined,
+        resourceVersionMatch: rvMatch(q),
+        allowWatchBookmarks: flag(q, 'allowWatchBookmarks') === true,
+        ...(flag(q, 'sendInitialEvents') !== undefined
+          ? { sendInitialEvents: flag(q, 'sendInitialEvents') }
+          : {}),
+      },
+      ac.signal,
+    );
+    const timeoutSeconds = intParam(q, 'timeoutSeconds');
+    const timeoutMs =
+      (timeoutSeconds && timeoutSeconds > 0 ? timeoutSeconds : MIN_REQUEST_TIMEOUT_S * (1 + Math.random())) *
+      1000;
+    const timer = setTimeout(() => ac.abort(), timeoutMs);
+    // the response closes when the client goes away: that releases the store's watcher
+    const stop = (): void => ac.abort();
+    res.on('close', stop);
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
+    let first = true;
+    try {
+      for await (const ev of events) {
+        if (ac.signal.aborted) break;
+        const line = JSON.stringify(this.renderEvent(type, ev, output, q, first)) + '\n';
+        if (ev.type !== 'BOOKMARK' && ev.type !== 'ERROR') first = false;
+        res.write(line);
+        if (ev.type === 'ERROR') break;
+      }
+    } catch (e) {
+      if (!ac.signal.aborted) {
+        const status = e instanceof ApiError ? e.status : errors.internal(e).status;
+        res.write(JSON.stringify({ type: 'ERROR', object: status }) + '\n');
+      }
+    } finally {
+      clearTimeout(timer);
+      res.off('close', stop);
+      ac.abort();
+      res.end();
+    }
+  }
+
+  private renderEvent(
+    type: ResourceType,
+    ev: WatchEvent,
+    output: Output,
+    q: URLSearchParams,
+    first: boolean,
+  ): WatchEvent | { type: string; object: unknown } {
+    if (ev.type === 'ERROR' || output.kind === 'object') return ev;
+    const obj = ev.object as KubeObject;
+    if (output.kind === 'metadata')
+      return { type: ev.type, object: peer.partialObjectMetadata(obj, output.apiVersion) };
+    if (ev.type === 'BOOKMARK') return ev;
+    // only the first event of a Table watch carries the column definitions (as kube-apiserver's watch encoder)
+    const table = peer.toTable(type, [obj], {
+      includeObject: this.includeObject(q),
+      apiVersion: output.apiVersion,
+      listMeta: { resourceVersion: obj.metadata.resourceVersion ?? '' },
+      now: new Date(),
+      noHeaders: !first,
+    });
+    return { type: ev.type, object: table };
+  }
+}
