@@ -105,7 +105,13 @@ describe.each(found.map((b) => [b.version, b] as [string, KubectlBinary]))('kube
       metadata: { annotations: Record<string, string> };
     };
     expect(annotated.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']).toContain('client');
-    await ok(['apply', '--server-side', '--field-manager=team-a', '-f', '-'], cm('a'));
+    // A field written by client-side apply belongs to "kubectl-client-side-apply": another manager's
+    // server-side apply of a different value conflicts with it, as on a real cluster.
+    const first = await kubectl(['apply', '--server-side', '--field-manager=team-a', '-f', '-'], cm('a'));
+    expect(first.code).not.toBe(0);
+    expect(first.stderr).toContain('conflict with "kubectl-client-side-apply"');
+    expect(first.stderr).toContain('.data.owner');
+    await ok(['apply', '--server-side', '--field-manager=team-a', '--force-conflicts', '-f', '-'], cm('a'));
     const conflict = await kubectl(['apply', '--server-side', '--field-manager=team-b', '-f', '-'], cm('b'));
     expect(conflict.code).not.toBe(0);
     expect(conflict.stderr).toMatch(/conflict/i);

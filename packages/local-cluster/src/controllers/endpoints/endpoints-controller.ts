@@ -182,8 +182,11 @@ export class EndpointsController extends ServiceEndpointsController {
     const svc = getObject(this.ctx, this.ctx.types.services, namespace, name);
     const existing = getObject(this.ctx, this.ctx.types.endpoints, namespace, name);
     if (!svc) {
-      // the Service is gone: so are the Endpoints it managed
-      if (existing) await deleteIgnoringMissing(this.ctx, this.ctx.types.endpoints, namespace, name);
+      // The Service is gone: so are the Endpoints this controller managed. Endpoints someone wrote by
+      // hand (no Service, or one without a selector) are theirs and stay, as upstream's
+      // checkLeftoverEndpoints only removes Endpoints the controller itself wrote.
+      const managed = existing?.metadata.managedFields?.some((f) => f.manager === CONTROLLER_MANAGER);
+      if (existing && managed) await deleteIgnoringMissing(this.ctx, this.ctx.types.endpoints, namespace, name);
       return;
     }
     if (!hasSelector(svc)) return; // Endpoints of selector-less Services belong to their users
