@@ -8,3 +8,12 @@ export { renderKubeconfig, writeKubeconfig, type KubeconfigInput } from './kubec
 export { createServingCertificates, type ServingCertificates } from './tls/index.js';
 export { consoleLogger, silentLogger, type Logger } from './logging/index.js';
 export { validateCustomResourceDefinition, CustomResourceSchema } from './crd/index.js';
+export {
+  RuntimeRegistry,
+  SimulatedRuntime,
+  ProcessRuntime,
+  type ContainerRuntime,
+  type ContainerContext,
+} from './runtime/index.js';
+export type { Faults, NodeAgents, NodeAgentOptions } from './kubelet/index.js';
+export type { ApiCore } from './apiserver/index.js';
