@@ -68,7 +68,10 @@ async function collectWatch(
     },
     () => finish(),
   );
-  await Promise.race([done, new Promise((r) => setTimeout(r, timeoutMs))]);
+  // the timeout is cleared once the watch is done: a pending 10 s timer kept jest from exiting
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([done, new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+  clearTimeout(timer);
   req.abort();
   return events;
 }

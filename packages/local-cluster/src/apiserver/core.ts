@@ -22,6 +22,7 @@ import * as peer from './collaborators.js';
 import type { CustomSchema, KindSchema } from './collaborators.js';
 import { generateName, jsonEqual, rfc3339, setValueAtPath, valueAtPath } from './object-fields.js';
 import { FieldSelector, LabelSelector, labelSelectorToString } from './selectors.js';
+import { evictPod } from './eviction.js';
 import * as strategy from './strategy.js';
 import type {
   DeleteOptions,
@@ -824,34 +825,67 @@ export class ApiCore {
   // ---------------------------------------------------------------- pod subresources
 
   /**
-   * pods/eviction: deletes the pod with the Eviction's deleteOptions
-   * (pkg/registry/core/pod/storage/eviction.go; PodDisruptionBudgets are not consulted here).
+   * pods/eviction: deletes the pod unless a PodDisruptionBudget covering it has no disruption left
+   * (429), spending one of the budget's disruptions (pkg/registry/core/pod/storage/eviction.go).
    */
   async evict(namespace: string, name: string, eviction: unknown): Promise<Status> {
-    const type = this.typeOf('', 'v1', 'pods');
-    const body = isObject(eviction) ? eviction : {};
-    const meta = isObject(body.metadata) ? body.metadata : {};
-    if (meta.name !== undefined && meta.name !== name) {
-      throw errors.badRequest(`name in URL does not match name in Eviction object`);
-    }
-    const deleteOptions = (isObject(body.deleteOptions) ? body.deleteOptions : {}) as DeleteOptions;
-    await this.deleteWithOutcome(type, namespace, name, deleteOptions);
-    return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } as Status;
+    return evictPod(this, namespace, name, eviction, this.now);
   }
 
-  /** pods/binding: assigns an unscheduled pod to a node (pkg/registry/core/pod/storage BindingREST). */
+  /**
+   * pods/binding: assigns an unscheduled pod to a node, as BindingREST and setPodNodeName do
+   * (pkg/registry/core/pod/storage/storage.go): the Binding's metadata.uid is a precondition and its
+   * annotations are copied onto the pod. Conflict when the pod is already assigned or being deleted.
+   */
   async bind(namespace: string, name: string, binding: unknown, opts: WriteOptions = {}): Promise<Status> {
     const type = this.typeOf('', 'v1', 'pods');
-    const target = isObject(binding) && isObject(binding.target) ? binding.target : {};
+    const body = isObject(binding) ? binding : {};
+    const meta = isObject(body.metadata) ? body.metadata : {};
+    if (typeof meta.name === 'string' && meta.name !== '' && meta.name !== name) {
+      throw errors.badRequest(`name in URL does not match name in Binding object`);
+    }
+    const target = isObject(body.target) ? body.target : {};
     const nodeName = typeof target.name === 'string' ? target.name : '';
+    // ValidatePodBinding
+    if (typeof target.kind === 'string' && target.kind !== '' && target.kind !== 'Node') {
+      throw errors.invalid('Binding', '', name, [
+        {
+          reason: 'FieldValueNotSupported',
+          field: 'target.kind',
+          message: `Unsupported value: ${JSON.stringify(target.kind)}: supported values: "Node"`,
+        },
+      ]);
+    }
     if (!nodeName) {
       throw errors.invalid('Binding', '', name, [
         { reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' },
       ]);
     }
+    const uid = typeof meta.uid === 'string' ? meta.uid : '';
+    const annotations = isObject(meta.annotations) ? (meta.annotations as Record<string, string>) : undefined;
+    // the store is synchronous, so reading and writing the pod here cannot interleave with another write
+    return this.bindOnce(type, namespace, name, nodeName, uid, annotations, opts);
+  }
+
+  private bindOnce(
+    type: ResourceType,
+    namespace: string,
+    name: string,
+    nodeName: string,
+    uid: string,
+    annotations: Record<string, string> | undefined,
+    opts: WriteOptions,
+  ): Status {
     const stored = this.store.get(this.key(type, namespace, name));
     if (!stored) throw errors.notFound(type, name);
     const pod = this.present(type, structuredClone(stored));
+    if (uid && uid !== pod.metadata.uid) {
+      throw errors.conflict(
+        type,
+        name,
+        `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${pod.metadata.uid ?? ''}`,
+      );
+    }
     const spec = (pod.spec ?? {}) as { nodeName?: string };
     if (pod.metadata.deletionTimestamp)
       throw errors.conflict(type, name, `pod ${name} is being deleted, cannot be assigned to a host`);
@@ -859,6 +893,7 @@ export class ApiCore {
       throw errors.conflict(type, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
     // as assignPod upstream: the node name and the PodScheduled condition, bypassing pod update validation
     pod.spec = { ...spec, nodeName };
+    if (annotations) pod.metadata.annotations = { ...(pod.metadata.annotations ?? {}), ...annotations };
     const status = (pod.status ?? {}) as { conditions?: JsonObject[] };
     const conditions = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
     conditions.push({
@@ -1143,6 +1178,7 @@ export class ApiCore {
     else if (this.isCrdType(type)) causes.push(...peer.validateCrd(obj, old));
     else causes.push(...peer.validateBuiltin(obj, old));
     if (causes.length) throw errors.invalid(type.kind, type.group, obj.metadata.name ?? '', causes);
+    if (!type.custom) strategy.convertToStorage(type, obj);
   }
 
   /** Whether anything but metadata (and status, when it is a subresource) changed: generation bumps. */

@@ -5,6 +5,7 @@
 export { ApiCore } from './core.js';
 export type { ApiCoreOptions, DeleteResult } from './core.js';
 export { startApiServer } from './server.js';
+export { ServiceAccountTokens } from './service-account-tokens.js';
 export type { ApiServerOptions, RunningApiServer } from './server.js';
 export { LabelSelector, FieldSelector, labelSelectorToString } from './selectors.js';
 export type {
@@ -12,6 +13,8 @@ export type {
   FieldValidation,
   KubeList,
   ListOptions,
+  PodLogStreamer,
+  PodLogStreamOptions,
   RequestAttributes,
   UserInfo,
   WatchEvent,

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { stringify as toYaml } from 'yaml';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { ApiError, errors, type JsonObject, type KubeObject, type Status } from '../api/index.js';
 import { DiscoveryHandler } from '../discovery/index.js';
 import type { Logger } from '../logging/index.js';
@@ -15,11 +15,14 @@ import type { ResourceType } from '../registry/index.js';
 import * as peer from './collaborators.js';
 import type { IncludeObject } from './collaborators.js';
 import type { ApiCore } from './core.js';
-import { decodeProtobufObject } from './protobuf-body.js';
+import { ServiceAccountTokens } from './service-account-tokens.js';
+import { decodeKubernetesProtobuf, type ExpectedType } from '../protobuf/index.js';
 import type {
   DeleteOptions,
   FieldValidation,
   KubeList,
+  PodLogStreamer,
+  PodLogStreamOptions,
   RequestAttributes,
   UserInfo,
   WatchEvent,
@@ -43,6 +46,11 @@ export interface ApiServerOptions {
   discovery?: DiscoveryHandler;
   /** Where the server logs (default: the core's logger). */
   logger?: Logger;
+  /**
+   * Serves `GET pods/NAME/log` from the kubelets (LocalCluster passes its node agents' `PodLogs`).
+   * Without it the log of every pod is empty.
+   */
+  podLogs?: PodLogStreamer;
 }
 
 /** A running server. */
@@ -53,6 +61,8 @@ export interface RunningApiServer {
 }
 
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';
+const DELETE_OPTIONS: ExpectedType = { apiVersion: 'meta.k8s.io/v1', kind: 'DeleteOptions' };
+const TOKEN_REQUEST: ExpectedType = { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest' };
 const DEFAULT_MAX_BODY = 3 * 1024 * 1024;
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
 const TOKEN_USER: UserInfo = { username: 'opkit-admin', groups: ['system:masters', 'system:authenticated'] };
@@ -160,6 +170,46 @@ function negotiateOutput(accept: string | undefined): Output {
   );
 }
 
+function apiVersionOf(type: ResourceType): string {
+  return type.group ? `${type.group}/${type.version}` : type.version;
+}
+
+/** PodLogOptions from the query, validated as ValidatePodLogOptions does (pkg/apis/core/validation). */
+function podLogOptions(q: URLSearchParams): PodLogStreamOptions {
+  const opts: PodLogStreamOptions = {};
+  const container = q.get('container');
+  if (container) opts.container = container;
+  for (const f of ['follow', 'timestamps', 'previous'] as const) {
+    if (flag(q, f)) opts[f] = true;
+  }
+  const causes: { reason: string; field: string; message: string }[] = [];
+  const tailLines = intParam(q, 'tailLines');
+  if (tailLines !== undefined) {
+    if (tailLines < 0) causes.push({ reason: 'FieldValueInvalid', field: 'tailLines', message: `Invalid value: ${tailLines}: must be greater than or equal to 0` });
+    else opts.tailLines = tailLines;
+  }
+  const limitBytes = intParam(q, 'limitBytes');
+  if (limitBytes !== undefined) {
+    if (limitBytes < 1) causes.push({ reason: 'FieldValueInvalid', field: 'limitBytes', message: `Invalid value: ${limitBytes}: must be greater than 0` });
+    else opts.limitBytes = limitBytes;
+  }
+  const sinceSeconds = intParam(q, 'sinceSeconds');
+  const sinceTime = q.get('sinceTime');
+  if (sinceSeconds !== undefined && sinceTime) {
+    causes.push({ reason: 'FieldValueForbidden', field: '', message: 'Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified' });
+  }
+  if (sinceSeconds !== undefined) {
+    if (sinceSeconds < 1) causes.push({ reason: 'FieldValueInvalid', field: 'sinceSeconds', message: `Invalid value: ${sinceSeconds}: must be greater than 0` });
+    else opts.sinceSeconds = sinceSeconds;
+  }
+  if (sinceTime) {
+    if (Number.isNaN(Date.parse(sinceTime))) throw errors.badRequest(`parsing time "${sinceTime}" as RFC3339 failed`);
+    opts.sinceTime = sinceTime;
+  }
+  if (causes.length) throw errors.invalid('PodLogOptions', '', '', causes);
+  return opts;
+}
+
 function warningHeader(text: string): string {
   // RFC 7234 warn-text: a quoted string with " and \ escaped (k8s.io/apiserver/pkg/warning)
   return `299 - "${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
@@ -226,6 +276,8 @@ class RequestHandler {
   private readonly tokens: Set<string>;
   private readonly maxBody: number;
   private readonly discovery: DiscoveryHandler;
+  /** Tokens issued through serviceaccounts/NAME/token, accepted as bearer tokens. */
+  private readonly serviceAccountTokens = new ServiceAccountTokens();
   private readonly ownDiscovery: boolean;
   private readonly logger: Logger;
   serverAddress = '127.0.0.1:6443';
@@ -298,6 +350,10 @@ class RequestHandler {
     if (auth && /^bearer /i.test(auth)) {
       const token = auth.slice(7).trim();
       if (this.tokens.has(token)) return TOKEN_USER;
+      const serviceAccount = this.serviceAccountTokens.authenticate(token, (namespace, name) =>
+        this.core.store.get({ resource: '/serviceaccounts', namespace, name })?.metadata.uid,
+      );
+      if (serviceAccount) return serviceAccount;
     }
     return this.opts.authenticate?.(req);
   }
@@ -421,23 +477,26 @@ class RequestHandler {
     const name = route.name ?? '';
     const userAgent = req.headers['user-agent'];
     if (type.group === 'authorization.k8s.io' && type.resource === 'selfsubjectaccessreviews') {
-      const raw = await this.readBody(req);
-      const review = this.bodyContentType(req) === PROTOBUF ? decodeProtobufObject(raw) : this.parseJson(raw);
+      const review = await this.readObjectBody(req);
       return this.send(res, 201, this.reviewAccess(review, user), output, warnings);
     }
     if (route.subresource === 'eviction' || route.subresource === 'binding') {
-      const parsed = this.parseJson(await this.readBody(req));
+      const parsed = await this.readObjectBody(req);
       const status =
         route.subresource === 'eviction'
           ? await this.core.evict(ns, name, parsed)
           : await this.core.bind(ns, name, parsed, { userAgent });
       return this.send(res, 201, status, output, warnings);
     }
-    if (route.subresource === 'log') {
-      // no container ever runs here: logs are empty
-      res.writeHead(200, { 'Content-Type': 'text/plain' });
-      res.end('');
-      return;
+    if (route.subresource === 'log') return this.serveLog(req, res, ns, name, q);
+    if (route.subresource === 'token') {
+      const request = await this.readObjectBody(req, TOKEN_REQUEST);
+      // the service account must exist (404 otherwise), and its uid binds the token to it
+      const serviceAccount = await this.core.get(type, ns, name);
+      const answer = this.serviceAccountTokens.issue(serviceAccount, request, {
+        dryRun: dryRunParam(q, 'CreateOptions'),
+      });
+      return this.send(res, 201, answer, output, warnings);
     }
 
     if (verb === 'watch') {
@@ -468,9 +527,17 @@ class RequestHandler {
     }
     if (verb === 'create' || verb === 'update') {
       const raw = await this.readBody(req);
-      const contentType = this.bodyContentType(req);
-      // kubectl's typed generators send protobuf; it is decoded here for the kinds that need it
-      const body = contentType === PROTOBUF ? decodeProtobufObject(raw) : raw;
+      const sent = this.bodyContentType(req);
+      // kubectl's typed generators and client-go send protobuf: decoded here, it is JSON from then on.
+      // A subresource body (Scale, ...) is not the resource's kind, so only the envelope names it.
+      const body =
+        sent === PROTOBUF
+          ? decodeKubernetesProtobuf(
+              raw,
+              route.subresource ? undefined : { apiVersion: apiVersionOf(type), kind: type.kind },
+            )
+          : raw;
+      const contentType = sent === PROTOBUF ? 'application/json' : sent;
       const write: WriteOptions & { subresource?: string } = {
         dryRun: dryRunParam(q, verb === 'create' ? 'CreateOptions' : 'UpdateOptions'),
         fieldManager: q.get('fieldManager') ?? undefined,
@@ -515,8 +582,7 @@ class RequestHandler {
       );
     }
     // delete / deletecollection: options from the query, overridden by a DeleteOptions body
-    const body = await this.readBody(req);
-    const options = this.deleteOptions(q, body);
+    const options = this.deleteOptions(q, await this.readObjectBody(req, DELETE_OPTIONS));
     if (verb === 'delete') {
       const result = await this.core.deleteWithOutcome(type, ns, name, options);
       const rendered =
@@ -561,8 +627,8 @@ class RequestHandler {
       const sub = route.subresource;
       const isNamespace = type.group === '' && type.resource === 'namespaces';
       const podSub =
-        ['eviction', 'binding', 'log'].includes(sub) &&
-        type.subresources[sub as 'eviction' | 'binding' | 'log'];
+        ['eviction', 'binding', 'log', 'token'].includes(sub) &&
+        type.subresources[sub as 'eviction' | 'binding' | 'log' | 'token'];
       const known =
         (sub === 'status' && type.subresources.status) ||
         (sub === 'scale' && type.subresources.scale) ||
@@ -604,6 +670,25 @@ class RequestHandler {
       reason: 'UnsupportedMediaType',
       code: 415,
     });
+  }
+
+  /**
+   * Reads a JSON, YAML or protobuf body into an object (an empty body reads as `{}`); `expected`
+   * names the type when a protobuf envelope leaves it out.
+   */
+  private async readObjectBody(req: http.IncomingMessage, expected?: ExpectedType): Promise<unknown> {
+    const raw = await this.readBody(req);
+    if (raw.toString('utf8').trim() === '') return {};
+    const contentType = this.bodyContentType(req);
+    if (contentType === PROTOBUF) return decodeKubernetesProtobuf(raw, expected);
+    if (contentType === 'application/yaml') {
+      try {
+        return (parseYaml(raw.toString('utf8')) as unknown) ?? {};
+      } catch (e) {
+        throw errors.badRequest(`error converting YAML to JSON: ${(e as Error).message}`);
+      }
+    }
+    return this.parseJson(raw);
   }
 
   private parseJson(body: Buffer): unknown {
@@ -649,7 +734,7 @@ class RequestHandler {
     };
   }
 
-  private deleteOptions(q: URLSearchParams, body: Buffer): DeleteOptions {
+  private deleteOptions(q: URLSearchParams, body: unknown): DeleteOptions {
     const opts: DeleteOptions = {};
     const grace = intParam(q, 'gracePeriodSeconds');
     if (grace !== undefined) opts.gracePeriodSeconds = grace;
@@ -658,16 +743,9 @@ class RequestHandler {
     const orphan = flag(q, 'orphanDependents');
     if (orphan !== undefined) opts.orphanDependents = orphan;
     if (dryRunParam(q, 'DeleteOptions')) opts.dryRun = true;
-    const text = body.toString('utf8').trim();
-    if (text) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch (e) {
-        throw errors.badRequest(`couldn't get version/kind; json parse error: ${(e as Error).message}`);
-      }
-      if (parsed && typeof parsed === 'object') {
-        const b = parsed as {
+    {
+      if (body && typeof body === 'object') {
+        const b = body as {
           gracePeriodSeconds?: number;
           propagationPolicy?: string;
           orphanDependents?: boolean;
@@ -766,6 +844,50 @@ class RequestHandler {
     if (warnings.length) res.setHeader('Warning', warnings.map(warningHeader));
     res.writeHead(status.code, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify(status));
+  }
+
+  /**
+   * `GET pods/NAME/log`: the container's log as text/plain (pkg/registry/core/pod/rest/log.go);
+   * with follow=true the response streams until the container ends or the client goes away.
+   */
+  private async serveLog(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    namespace: string,
+    name: string,
+    q: URLSearchParams,
+  ): Promise<void> {
+    const options = podLogOptions(q);
+    // a missing pod is a 404 whether or not anything runs it
+    await this.core.get(this.core.typeOf('', 'v1', 'pods'), namespace, name);
+    if (!this.opts.podLogs) {
+      // no kubelet runs pods here: logs are empty
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end(req.method === 'HEAD' ? undefined : '');
+      return;
+    }
+    const ac = new AbortController();
+    const stream = this.opts.podLogs.stream(namespace, name, { ...options, signal: ac.signal });
+    const stop = (): void => ac.abort();
+    res.on('close', stop);
+    try {
+      let started = false;
+      for await (const chunk of stream) {
+        if (!started) {
+          res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
+          started = true;
+        }
+        if (res.destroyed) break;
+        // honour backpressure from a slow client
+        if (!res.write(chunk as Buffer)) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+      }
+      if (!started) res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end();
+    } finally {
+      res.off('close', stop);
+      ac.abort();
+      stream.destroy();
+    }
   }
 
   private async serveWatch(

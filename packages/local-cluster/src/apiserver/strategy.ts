@@ -169,3 +169,21 @@ export function checkFieldSelectorFields(type: ResourceType, used: string[]): vo
     throw errors.badRequest(`field label not supported: ${f}`);
   }
 }
+
+/**
+ * What decoding into the internal type does to a v1 object before it is stored: a Secret's
+ * write-only `stringData` is merged into `data` (base64), overriding equal keys, and dropped
+ * (Convert_v1_Secret_To_core_Secret in pkg/apis/core/v1/conversion.go).
+ */
+export function convertToStorage(type: ResourceType, obj: KubeObject): void {
+  if (groupResource(type) !== '/secrets') return;
+  const stringData = obj.stringData;
+  if (stringData === undefined || stringData === null) return;
+  delete obj.stringData;
+  if (typeof stringData !== 'object' || Array.isArray(stringData)) return;
+  const data = { ...((obj.data ?? {}) as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(stringData as Record<string, unknown>)) {
+    data[key] = Buffer.from(typeof value === 'string' ? value : String(value), 'utf8').toString('base64');
+  }
+  obj.data = data as KubeObject['data'];
+}

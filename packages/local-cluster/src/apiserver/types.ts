@@ -1,4 +1,5 @@
 import type { KubeObject, Status } from '../api/index.js';
+import type { Readable } from 'node:stream';
 
 /** How a write treats fields the schema does not know (query parameter `fieldValidation`). */
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -83,4 +84,27 @@ export interface RequestAttributes {
   subresource?: string;
   namespace?: string;
   name?: string;
+}
+
+/** The query of `GET pods/NAME/log` (core/v1 PodLogOptions). */
+export interface PodLogStreamOptions {
+  container?: string;
+  follow?: boolean;
+  tailLines?: number;
+  sinceSeconds?: number;
+  sinceTime?: string;
+  timestamps?: boolean;
+  previous?: boolean;
+  limitBytes?: number;
+  /** Aborted when the client goes away: ends a follow. */
+  signal?: AbortSignal;
+}
+
+/** Where the server reads pod logs from (the kubelets' `PodLogs`). */
+export interface PodLogStreamer {
+  /**
+   * The log as a byte stream; throws (or the stream errors with) an ApiError for a missing pod or
+   * container. With `follow` the stream stays open until the container ends or `signal` aborts.
+   */
+  stream(namespace: string, pod: string, opts: PodLogStreamOptions): Readable;
 }

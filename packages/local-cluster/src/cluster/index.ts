@@ -12,7 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ApiCore, startApiServer } from '../apiserver/index.js';
+import { Readable } from 'node:stream';
+import { ApiCore, startApiServer, type PodLogStreamer } from '../apiserver/index.js';
 import { startControllers, type RunningControllers } from '../controllers/index.js';
 import { GarbageCollector } from '../gc/index.js';
 import { startNodeAgents, type Faults, type NodeAgentOptions, type NodeAgents } from '../kubelet/index.js';
@@ -115,6 +116,12 @@ export class LocalCluster {
     const registry = ResourceRegistry.withBuiltins();
     const api = new ApiCore({ store, registry, logger });
     await api.bootstrap();
+    // the node agents start after the server; until then (and with nodes: false) logs are empty
+    const started: { agents?: NodeAgents } = {};
+    const podLogs: PodLogStreamer = {
+      stream: (namespace, pod, opts) =>
+        started.agents ? started.agents.logs.stream(namespace, pod, opts) : Readable.from([]),
+    };
     const server = await startApiServer({
       core: api,
       host,
@@ -122,6 +129,7 @@ export class LocalCluster {
       tls: identity.certs ? { cert: identity.certs.cert, key: identity.certs.key } : undefined,
       tokens: [identity.token],
       logger,
+      ...(options.nodes === false ? {} : { podLogs }),
     });
     const gc = new GarbageCollector(api, { logger });
     await gc.start();
@@ -131,6 +139,7 @@ export class LocalCluster {
     const controllers = await startControllers(api, { volumesDir: path.join(stateDir, 'volumes'), logger });
     const agents =
       options.nodes === false ? undefined : await startNodeAgents(api, { ...options.nodes, dataDir: path.join(stateDir, 'kubelet') });
+    started.agents = agents;
     const kubeconfigInput = { server: server.url, token: identity.token, caCert: identity.certs?.caCert };
     if (options.kubeconfigPath) await writeKubeconfig(options.kubeconfigPath, kubeconfigInput);
     logger.info('local cluster started', { url: server.url, persistent: Boolean(options.dataDir) });

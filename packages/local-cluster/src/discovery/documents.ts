@@ -113,6 +113,7 @@ export function subresourcesOf(type: ResourceType): SubresourceInfo[] {
   if (s.log) out.push({ name: 'log', kind: 'Pod', verbs: ['get'] });
   if (s.scale) out.push({ name: 'scale', group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: STATUS_VERBS });
   if (s.status) out.push({ name: 'status', kind: type.kind, verbs: STATUS_VERBS });
+  if (s.token) out.push({ name: 'token', group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest', verbs: ['create'] });
   return out;
 }
 

@@ -218,7 +218,12 @@ function pathsOf(type: ResourceType): PathSpec[] {
       });
       paths.push({ path: subPath, pathParams, operations: [connect('get'), connect('post')] });
     } else {
-      const schemaName = sub.name === 'eviction' ? 'io.k8s.api.policy.v1.Eviction' : `io.k8s.api.core.v1.${sub.kind}`;
+      const schemaName =
+        sub.name === 'eviction'
+          ? 'io.k8s.api.policy.v1.Eviction'
+          : sub.name === 'token'
+            ? 'io.k8s.api.authentication.v1.TokenRequest'
+            : `io.k8s.api.core.v1.${sub.kind}`;
       paths.push({
         path: subPath,
         pathParams,

@@ -96,6 +96,18 @@ describe('decodeKubernetesProtobuf', () => {
     expect(deployment.spec).toEqual({ replicas: 0 });
   });
 
+  it('decodes ConfigMap binaryData as base64 and metadata labels as a map (ported from the stopgap decoder)', () => {
+    const meta = [...str(1, 'cfg'), ...str(3, 'ns'), ...bytes(11, [...str(1, 'app'), ...str(2, 'web')])];
+    const cm = [...bytes(1, meta), ...bytes(2, [...str(1, 'k'), ...str(2, 'v')]), ...bytes(3, [...str(1, 'bin'), ...bytes(2, [1, 2])])];
+    expect(decodeKubernetesProtobuf(envelope('v1', 'ConfigMap', cm))).toEqual({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'cfg', namespace: 'ns', labels: { app: 'web' } },
+      data: { k: 'v' },
+      binaryData: { bin: 'AQI=' },
+    });
+  });
+
   it('shows zero values of value scalars without omitempty, even when absent on the wire', () => {
     const pdb = decodeKubernetesProtobuf(envelope('policy/v1', 'PodDisruptionBudget', bytes(3, num(3, 2))));
     expect(pdb.status).toEqual({ disruptionsAllowed: 2, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 });

@@ -74,8 +74,9 @@ export function builtinResourceTypes(): ResourceType[] {
         categories: ['all'],
         subresources: { status: true, log: true, exec: true, eviction: true, binding: true },
       },
+      { resource: 'resourcequotas', kind: 'ResourceQuota', shortNames: ['quota'], subresources: { status: true } },
       { resource: 'secrets', kind: 'Secret' },
-      { resource: 'serviceaccounts', kind: 'ServiceAccount', shortNames: ['sa'] },
+      { resource: 'serviceaccounts', kind: 'ServiceAccount', shortNames: ['sa'], subresources: { token: true } },
       { resource: 'services', kind: 'Service', shortNames: ['svc'], categories: ['all'], subresources: { status: true } },
     ]),
     ...makeGroupVersion('apps', 'v1', [
@@ -95,6 +96,9 @@ export function builtinResourceTypes(): ResourceType[] {
     ...makeGroupVersion('batch', 'v1', [
       { resource: 'cronjobs', kind: 'CronJob', shortNames: ['cj'], categories: ['all'], subresources: { status: true } },
       { resource: 'jobs', kind: 'Job', categories: ['all'], subresources: { status: true } },
+    ]),
+    ...makeGroupVersion('networking.k8s.io', 'v1', [
+      { resource: 'ingresses', kind: 'Ingress', shortNames: ['ing'], subresources: { status: true } },
     ]),
     ...makeGroupVersion('policy', 'v1', [
       { resource: 'poddisruptionbudgets', kind: 'PodDisruptionBudget', shortNames: ['pdb'], subresources: { status: true } },
@@ -117,6 +121,9 @@ export function builtinResourceTypes(): ResourceType[] {
         categories: ['api-extensions'],
         subresources: { status: true },
       },
+    ]),
+    ...makeGroupVersion('scheduling.k8s.io', 'v1', [
+      { resource: 'priorityclasses', kind: 'PriorityClass', namespaced: false, shortNames: ['pc'] },
     ]),
     ...makeGroupVersion('coordination.k8s.io', 'v1', [{ resource: 'leases', kind: 'Lease' }]),
     ...makeGroupVersion('discovery.k8s.io', 'v1', [{ resource: 'endpointslices', kind: 'EndpointSlice' }]),

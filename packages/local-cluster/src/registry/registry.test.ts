@@ -43,10 +43,12 @@ describe('ResourceRegistry', () => {
       'authorization.k8s.io',
       'autoscaling',
       'batch',
+      'networking.k8s.io',
       'policy',
       'rbac.authorization.k8s.io',
       'storage.k8s.io',
       'apiextensions.k8s.io',
+      'scheduling.k8s.io',
       'coordination.k8s.io',
       'discovery.k8s.io',
     ]);

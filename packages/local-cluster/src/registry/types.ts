@@ -32,7 +32,16 @@ export interface ResourceType {
   shortNames: string[];
   categories: string[];
   verbs: string[];
-  subresources: { status?: boolean; scale?: ScaleSubresource; log?: boolean; exec?: boolean; eviction?: boolean; binding?: boolean };
+  subresources: {
+    status?: boolean;
+    scale?: ScaleSubresource;
+    log?: boolean;
+    exec?: boolean;
+    eviction?: boolean;
+    binding?: boolean;
+    /** `serviceaccounts/token`: TokenRequest (authentication.k8s.io/v1). */
+    token?: boolean;
+  };
   /**
    * Built-in kinds: the type name in the built-in schema (e.g. `io.k8s.api.apps.v1.StatefulSet`).
    * Custom resources: undefined (their schema comes from the CRD).

@@ -3,7 +3,7 @@ import type { KubeObject } from '../api/index.js';
 import { ApiCore } from '../apiserver/index.js';
 import { ResourceRegistry } from '../registry/index.js';
 import { ObjectStore } from '../storage/index.js';
-import { bindPod, nodeFits } from './index.js';
+import { nodeFits } from './index.js';
 
 const node = (name: string, labels: Record<string, string>, spec: Record<string, unknown> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels }, spec });
 const pod = (spec: Record<string, unknown>): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec });
@@ -27,10 +27,17 @@ describe('scheduler', () => {
     const core = new ApiCore({ store, registry: ResourceRegistry.withBuiltins() });
     await core.bootstrap();
     await core.create(core.typeOf('', 'v1', 'pods'), 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x' }] } });
-    const bound = bindPod(core, 'default', { metadata: { name: 'p', annotations: { a: 'b' } }, target: { kind: 'Node', name: 'n1' } });
+    const pods = core.typeOf('', 'v1', 'pods');
+    const uid = (await core.get(pods, 'default', 'p')).metadata.uid ?? '';
+    await expect(core.bind('default', 'p', { metadata: { name: 'p', uid: 'other' }, target: { kind: 'Node', name: 'n1' } })).rejects.toThrow(
+      `Precondition failed: UID in precondition: other, UID in object meta: ${uid}`,
+    );
+    await expect(core.bind('default', 'p', { metadata: { name: 'p', uid, annotations: { a: 'b' } }, target: { kind: 'Node', name: 'n1' } })).resolves.toMatchObject({ status: 'Success', code: 201 });
+    const bound = await core.get(pods, 'default', 'p');
     expect((bound.spec as { nodeName: string }).nodeName).toBe('n1');
     expect(bound.metadata.annotations).toEqual({ a: 'b' });
     expect((bound.status as { conditions: { type: string; status: string }[] }).conditions).toContainEqual(expect.objectContaining({ type: 'PodScheduled', status: 'True' }));
-    expect(() => bindPod(core, 'default', { metadata: { name: 'p' }, target: { name: 'n2' } })).toThrow('pod p is already assigned to node "n1"');
+    await expect(core.bind('default', 'p', { metadata: { name: 'p' }, target: { name: 'n2' } })).rejects.toThrow('pod p is already assigned to node "n1"');
+    await expect(core.bind('default', 'p', { metadata: { name: 'p' }, target: { kind: 'Pod', name: 'n2' } })).rejects.toMatchObject({ code: 422 });
   });
 });

@@ -7,7 +7,9 @@
  */
 import { ApiError, type KubeObject } from '../api/index.js';
 import type { ApiCore } from '../apiserver/index.js';
-import { bindPod } from './binding.js';
+
+/** The field manager of bindings, as the user agent kube-scheduler sends. */
+const SCHEDULER_MANAGER = 'kube-scheduler';
 
 interface Requirement {
   key: string;
@@ -180,12 +182,16 @@ export class Scheduler {
       // least pods first; the name breaks ties so that spreading is deterministic
       fitting.sort((a, b) => (load.get(a.metadata.name ?? '') ?? 0) - (load.get(b.metadata.name ?? '') ?? 0) || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
       const target = fitting[0]?.metadata.name ?? '';
-      try {
-        bindPod(this.core, ns, { metadata: { name: pod.metadata.name, uid: pod.metadata.uid }, target: { kind: 'Node', name: target } }, this.now);
-        load.set(target, (load.get(target) ?? 0) + 1);
-      } catch (e) {
-        if (!(e instanceof ApiError)) throw e;
-      }
+      // pods/binding as the real scheduler posts it; the uid keeps a same-named new pod from being bound.
+      // ApiCore.bind writes synchronously, so the next pod of this pass already sees this one bound.
+      load.set(target, (load.get(target) ?? 0) + 1);
+      void this.core
+        .bind(ns, pod.metadata.name ?? '', { metadata: { name: pod.metadata.name, uid: pod.metadata.uid }, target: { kind: 'Node', name: target } }, { fieldManager: SCHEDULER_MANAGER })
+        .catch((e: unknown) => {
+          // a conflict (deleted, replaced or already bound meanwhile) is retried by the next pass
+          if (!(e instanceof ApiError)) throw e;
+          load.set(target, (load.get(target) ?? 1) - 1);
+        });
     }
   }
 
