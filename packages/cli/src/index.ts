@@ -6,6 +6,8 @@ import { Command, CommanderError } from 'commander';
 import { bundleCommand } from './commands/bundle/index.js';
 import { clusterCommand } from './commands/cluster.js';
 import { createCommand } from './commands/create/index.js';
+import { devCommand } from './commands/dev/index.js';
+import { runCommand } from './commands/run/index.js';
 import { generateCommand } from './commands/generate/index.js';
 import { initCommand } from './commands/init/index.js';
 import { processTerminal, type Terminal } from './terminal/index.js';
@@ -23,6 +25,8 @@ export function buildProgram(term: Terminal = processTerminal()): Command {
   program.addCommand(createCommand(term));
   program.addCommand(generateCommand(term));
   program.addCommand(bundleCommand(term));
+  program.addCommand(runCommand(term));
+  program.addCommand(devCommand(term));
   // Sub-sub-commands (create api, generate crd, ...) need the override too, or commander exits the process.
   const override = (cmd: Command): void => {
     cmd.exitOverride();
