@@ -1,0 +1,15 @@
+/** The etcd operator's API: the `EtcdCluster` custom resource and its condition types. */
+export {
+  ConditionType,
+  DEFAULT_ETCD_REPOSITORY,
+  DEFAULT_ETCD_VERSION,
+  ETCD_GROUP,
+  EtcdClusterKind,
+  etcdImage,
+  evenSizeWarning,
+  type EtcdCluster,
+  type EtcdClusterSpec,
+  type EtcdClusterStatus,
+  type EtcdCondition,
+  type EtcdMemberStatus,
+} from './etcd-cluster.js';
