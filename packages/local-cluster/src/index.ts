@@ -17,3 +17,4 @@ export {
 } from './runtime/index.js';
 export type { Faults, NodeAgents, NodeAgentOptions } from './kubelet/index.js';
 export type { ApiCore } from './apiserver/index.js';
+export type { RequestAttributes, UserInfo } from './apiserver/index.js';

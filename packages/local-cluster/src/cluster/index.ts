@@ -49,6 +49,12 @@ export interface LocalClusterOptions {
    * `false` for an API server with controllers but no nodes (pods then stay Pending). Default: 3 nodes.
    */
   nodes?: Omit<NodeAgentOptions, 'dataDir'> | false;
+  /**
+   * The authorizer of every request (kube-apiserver's authorizer.Authorizer seam): return false to refuse
+   * with 403. Default: allow every authenticated request. Tests use it to record what an operator does
+   * (for example to check generated RBAC rules against the requests an operator really makes).
+   */
+  authorize?: (user: UserInfo, attributes: RequestAttributes) => boolean;
 }
 
 interface Identity {
@@ -128,6 +134,7 @@ export class LocalCluster {
       port: options.port ?? 0,
       tls: identity.certs ? { cert: identity.certs.cert, key: identity.certs.key } : undefined,
       tokens: [identity.token],
+      ...(options.authorize ? { authorize: options.authorize } : {}),
       logger,
       ...(options.nodes === false ? {} : { podLogs }),
     });
