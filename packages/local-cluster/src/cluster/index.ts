@@ -13,7 +13,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { ApiCore, startApiServer, type PodLogStreamer } from '../apiserver/index.js';
+import { ApiCore, startApiServer, type PodLogStreamer, type RequestAttributes, type UserInfo } from '../apiserver/index.js';
 import { startControllers, type RunningControllers } from '../controllers/index.js';
 import { GarbageCollector } from '../gc/index.js';
 import { startNodeAgents, type Faults, type NodeAgentOptions, type NodeAgents } from '../kubelet/index.js';
