@@ -4,7 +4,9 @@
  * change, and a factory shares one informer per kind and scope.
  */
 export { Backoff, type BackoffOptions } from './backoff.js';
-export { ManualClock, flushPromises, realClock, sleep, type Clock, type TimerHandle } from './clock.js';
+// The cache's own time source is exported as InformerClock: `Clock`, `realClock` and `sleep` at the
+// package root are clock/'s (a different timer API), and two `export *` of one name do not compile.
+export { ManualClock, flushPromises, realClock as realInformerClock, type Clock as InformerClock, type TimerHandle } from './clock.js';
 export {
   SharedInformerFactory,
   listerWatcherFor,
