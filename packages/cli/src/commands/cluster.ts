@@ -7,6 +7,7 @@ import { readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { LocalCluster } from '@opkit/local-cluster';
+import { followPodActivity } from '../pod-activity/index.js';
 import type { Terminal } from '../terminal/index.js';
 
 interface ClusterState {
@@ -105,6 +106,11 @@ Examples:
       term.info(`try: kubectl --kubeconfig ${opts.kubeconfig} get namespaces`);
       term.info(opts.dataDir ? `objects persist in ${state.dataDir}` : 'storage: in memory (use --data-dir to keep objects)');
       term.info('press Ctrl-C to stop');
+      // Pods turning Ready (or failing) as they do, one line per change.
+      const activity = new AbortController();
+      followPodActivity(localCluster, (line) => term.info(line), activity.signal).catch((err: unknown) =>
+        term.warn(`pod activity stopped: ${String(err)}`),
+      );
 
       await new Promise<void>((resolve) => {
         let stopping = false;
@@ -114,6 +120,7 @@ Examples:
             process.exit(1);
           }
           stopping = true;
+          activity.abort();
           term.progress('stopping the local cluster');
           localCluster
             .stop()
