@@ -308,7 +308,7 @@ describe('etcd from pods', () => {
         },
       });
     }
-    await waitFor('members running', () => [0, 1, 2].every((i) => statusOf(core, 'default', `etcd-${i}`)?.containerStatuses?.[0]?.state.running));
+    await waitFor('members running', () => [0, 1, 2].every((i) => statusOf(core, 'default', `etcd-${i}`)?.containerStatuses?.[0]?.state.running), 30_000);
     await createPod(core, { metadata: { name: 'client' }, spec: { containers: [{ name: 'c', image: 'busybox', command: ['sleep', '60'] }] } });
     await waitFor('client running', () => statusOf(core, 'default', 'client')?.containerStatuses?.[0]?.state.running);
     const endpoints = [0, 1, 2].map((i) => `http://etcd-${i}.etcd.default.svc.cluster.local:2379`).join(',');
