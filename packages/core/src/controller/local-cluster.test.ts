@@ -2,13 +2,13 @@
  * A controller built with controllerFor() running against a real API server (@opkit/local-cluster)
  * through the cache's SharedInformerFactory: for ConfigMaps, owning Secrets.
  */
-import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { describe, it, expect } from '@jest/globals';
 import { Registry } from 'prom-client';
-import { LocalCluster } from '@opkit/local-cluster';
 import { SharedInformerFactory } from '../cache/index.js';
 import { KubeClient, isAlreadyExists, isNotFound, type KubeObject } from '../client/index.js';
 import { Reconciler, type ReconcileContext, type Request, type Result } from '../reconcile/index.js';
 import { controllerFor } from './index.js';
+import { eventually, useTestCluster } from '../__tests__/local-cluster.js';
 
 const CM = { group: '', version: 'v1', kind: 'ConfigMap' };
 const SECRET = { group: '', version: 'v1', kind: 'Secret' };
@@ -48,35 +48,15 @@ class MirrorReconciler extends Reconciler {
   }
 }
 
-const sleepMs = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function eventually(
-  check: () => Promise<boolean> | boolean,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleepMs(25);
-  }
-}
 
 describe('controller on a LocalCluster', () => {
-  let cluster: LocalCluster;
-  let client: KubeClient;
-  beforeAll(async () => {
-    cluster = await LocalCluster.start();
-    client = KubeClient.fromYaml(cluster.kubeconfig);
-  }, 60_000);
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+  const suite = useTestCluster();
 
   it('reconciles ConfigMaps and re-reconciles when an owned Secret is deleted', async () => {
-    const factory = new SharedInformerFactory(client);
+    const factory = new SharedInformerFactory(suite.client);
     const registry = new Registry();
-    const reconciler = new MirrorReconciler(client);
-    await client.create({
+    const reconciler = new MirrorReconciler(suite.client);
+    await suite.client.create({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: 'before', namespace: 'default', labels: { mirror: 'yes' } },
@@ -95,20 +75,20 @@ describe('controller on a LocalCluster', () => {
     const running = controller.start(stop.signal);
     try {
       await eventually(() => reconciler.seen.includes('before'), 'the initial list to be reconciled');
-      await client.create({
+      await suite.client.create({
         apiVersion: 'v1',
         kind: 'ConfigMap',
         metadata: { name: 'live', namespace: 'default', labels: { mirror: 'yes' } },
         data: { b: '2' },
       });
-      await client.create({
+      await suite.client.create({
         apiVersion: 'v1',
         kind: 'ConfigMap',
         metadata: { name: 'ignored', namespace: 'default' },
         data: {},
       });
       const secretExists = async (name: string): Promise<boolean> =>
-        client.get(SECRET, name, { namespace: 'default' }).then(
+        suite.client.get(SECRET, name, { namespace: 'default' }).then(
           () => true,
           () => false,
         );
@@ -116,7 +96,7 @@ describe('controller on a LocalCluster', () => {
       expect(await secretExists('before-mirror')).toBe(true);
 
       const count = reconciler.seen.filter((n) => n === 'live').length;
-      await client.delete(SECRET, 'live-mirror', { namespace: 'default' });
+      await suite.client.delete(SECRET, 'live-mirror', { namespace: 'default' });
       await eventually(
         () => reconciler.seen.filter((n) => n === 'live').length > count && secretExists('live-mirror'),
         'the Secret to be recreated',

@@ -2,10 +2,9 @@
  * Leader election against a real API server (@opkit/local-cluster): three candidates on one Lease.
  * Real time with short durations (lease 2 s, renew deadline 1.5 s, retry 0.3 s).
  */
-import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { LocalCluster } from '@opkit/local-cluster';
-import { KubeClient } from '../client/index.js';
+import { describe, it, expect } from '@jest/globals';
 import { LeaderElector, LeaseLock, leaseClientFor, type LeaseClient } from './index.js';
+import { sleepMs, useTestCluster } from '../__tests__/local-cluster.js';
 
 const LEASE_MS = 2_000;
 const RENEW_MS = 1_500;
@@ -18,7 +17,6 @@ interface Interval {
   end?: number;
 }
 
-const sleepMs = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -30,15 +28,7 @@ async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: s
 }
 
 describe('LeaderElector on a LocalCluster Lease', () => {
-  let cluster: LocalCluster;
-  let client: KubeClient;
-  beforeAll(async () => {
-    cluster = await LocalCluster.start();
-    client = KubeClient.fromYaml(cluster.kubeconfig);
-  }, 60_000);
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+  const suite = useTestCluster();
 
   it('one leader of three; release hands over fast; a crash hands over after expiry; no overlap', async () => {
     const intervals: Interval[] = [];
@@ -47,7 +37,7 @@ describe('LeaderElector on a LocalCluster Lease', () => {
     const stops = new Map<string, AbortController>();
     const runs: Promise<void>[] = [];
     const electors = new Map<string, LeaderElector>();
-    const base = leaseClientFor(client);
+    const base = leaseClientFor(suite.client);
     for (const id of ids) {
       // a crashed candidate's requests never reach the server, as if its process were gone
       const dead = (): never => {

@@ -1,6 +1,5 @@
 /** The Manager against @opkit/local-cluster: start order, readiness, graceful stop, injection, leader election. */
-import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { LocalCluster } from '@opkit/local-cluster';
+import { describe, it, expect } from '@jest/globals';
 import { KubeClient, type KubeObject } from '../client/index.js';
 import { controllerFor } from '../controller/index.js';
 import { Controller, Inject } from '../decorators/index.js';
@@ -8,24 +7,8 @@ import { leaseClientFor, type Lease, type LeaseClient } from '../leaderelection/
 import { silentLogger } from '../log/index.js';
 import { Reconciler, reconcilerFrom, type ReconcileContext, type Request } from '../reconcile/index.js';
 import { LeaderElectionLostError, Manager, ManagerTokens, managerOptionsFromEnv } from './index.js';
+import { eventually, sleepMs, useTestCluster } from '../__tests__/local-cluster.js';
 
-const CM = { group: '', version: 'v1', kind: 'ConfigMap' };
-const sleepMs = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function eventually(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (
-    !(await Promise.resolve()
-      .then(check)
-      .catch(() => false))
-  ) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleepMs(20);
-  }
-}
 const cm = (name: string, namespace = 'default'): KubeObject => ({
   apiVersion: 'v1',
   kind: 'ConfigMap',
@@ -54,31 +37,24 @@ class DecoratedReconciler extends Reconciler {
 }
 
 describe('Manager on a LocalCluster', () => {
-  let cluster: LocalCluster;
-  let client: KubeClient;
+  const suite = useTestCluster(async ({ client }) => {
+    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } });
+    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-b' } });
+  });
   const base = (): {
     client: KubeClient;
     logger: ReturnType<typeof silentLogger>;
     healthProbeBindAddress: string;
     metricsBindAddress: string;
   } => ({
-    client,
+    client: suite.client,
     logger: silentLogger(),
     healthProbeBindAddress: '127.0.0.1:0',
     metricsBindAddress: '127.0.0.1:0',
   });
-  beforeAll(async () => {
-    cluster = await LocalCluster.start();
-    client = KubeClient.fromYaml(cluster.kubeconfig);
-    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } });
-    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-b' } });
-  }, 60_000);
-  afterAll(async () => {
-    await cluster?.stop();
-  });
 
   it('serves probes, syncs caches before reconciling, resolves decorated reconcilers through the container', async () => {
-    await client.create(cm('m1'));
+    await suite.client.create(cm('m1'));
     const order: string[] = [];
     const manager = Manager.create(base());
     manager.container.bind(GREETER).toConstantValue(new Greeter());
@@ -112,9 +88,9 @@ describe('Manager on a LocalCluster', () => {
   });
 
   it('watches only the configured namespaces', async () => {
-    await client.create(cm('a1', 'team-a'));
-    await client.create(cm('b1', 'team-b'));
-    await client.create(cm('d1', 'default'));
+    await suite.client.create(cm('a1', 'team-a'));
+    await suite.client.create(cm('b1', 'team-b'));
+    await suite.client.create(cm('d1', 'default'));
     const seen: string[] = [];
     const manager = Manager.create({ ...base(), namespaces: ['team-a', 'team-b'] });
     manager.add(
@@ -132,7 +108,7 @@ describe('Manager on a LocalCluster', () => {
   });
 
   it('on stop, waits for an in-flight reconcile to finish', async () => {
-    await client.create(cm('slow', 'team-a'));
+    await suite.client.create(cm('slow', 'team-a'));
     let started = false;
     let finished = false;
     const manager = Manager.create({ ...base(), namespaces: ['team-a'] });
@@ -155,7 +131,7 @@ describe('Manager on a LocalCluster', () => {
   });
 
   it('runs controllers only on the leader; a leader that cannot renew stops its controllers', async () => {
-    await client.create(cm('le', 'team-b'));
+    await suite.client.create(cm('le', 'team-b'));
     const leaseTimings = { leaseDurationMs: 1_500, renewDeadlineMs: 1_000, retryPeriodMs: 200 };
     const runs = new Map<string, number>();
     const active = new Set<string>();
@@ -183,7 +159,7 @@ describe('Manager on a LocalCluster', () => {
       );
       return m;
     };
-    const real = leaseClientFor(client);
+    const real = leaseClientFor(suite.client);
     const failing: LeaseClient = {
       get: (ns, n, s) => (broken ? Promise.reject(new Error('network down')) : real.get(ns, n, s)),
       create: (l: Lease, s) => (broken ? Promise.reject(new Error('network down')) : real.create(l, s)),

@@ -1,38 +1,28 @@
 /** runManager in a child process: SIGTERM stops it cleanly (exit 0) and releases its lease. */
-import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { describe, it, expect } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { LocalCluster } from '@opkit/local-cluster';
-import { KubeClient } from '../client/index.js';
 import { leaseClientFor } from '../leaderelection/index.js';
+import { sleepMs, useTestCluster } from '../__tests__/local-cluster.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`./__fixtures__/${name}`, import.meta.url));
-const sleepMs = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('runManager in a child process', () => {
-  let cluster: LocalCluster;
-  let client: KubeClient;
-  beforeAll(async () => {
-    cluster = await LocalCluster.start();
-    client = KubeClient.fromYaml(cluster.kubeconfig);
-  }, 60_000);
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+  const suite = useTestCluster();
 
   it('exits 0 on SIGTERM and releases the lease', async () => {
     const child = spawn(
       process.execPath,
       ['--import', fixture('register-ts.mjs'), fixture('tiny-operator.ts')],
       {
-        env: { ...process.env, TEST_KUBECONFIG: cluster.kubeconfig, NODE_OPTIONS: '' },
+        env: { ...process.env, TEST_KUBECONFIG: suite.cluster.kubeconfig, NODE_OPTIONS: '' },
         stdio: ['ignore', 'ignore', 'pipe'],
       },
     );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const leases = leaseClientFor(client);
+    const leases = leaseClientFor(suite.client);
     try {
       const deadline = Date.now() + 20_000;
       while ((await leases.get('default', 'tiny-operator'))?.spec?.holderIdentity !== 'tiny') {

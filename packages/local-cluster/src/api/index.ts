@@ -249,3 +249,7 @@ export const fieldErrors = {
     return { reason: 'FieldValueInvalid', field, message: `unknown field "${field}"` };
   },
 };
+
+export { isJsonObject, jsonEqual } from './json.js';
+export { rfc3339, rfc3339Micro } from './time.js';
+export { parseMediaRanges, type MediaRange } from './media-type.js';

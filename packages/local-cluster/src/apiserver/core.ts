@@ -7,20 +7,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
-import {
-  ApiError,
-  errors,
-  type JsonObject,
-  type KubeObject,
-  type Status,
-  type StatusCause,
-} from '../api/index.js';
+import { ApiError, errors, isJsonObject, jsonEqual, rfc3339, type JsonObject, type KubeObject, type Status, type StatusCause } from '../api/index.js';
 import type { ResourceRegistry, ResourceType } from '../registry/index.js';
 import type { ObjectStore, StoreKey } from '../storage/index.js';
 import { silentLogger, type Logger } from '../logging/index.js';
 import * as peer from './collaborators.js';
 import type { CustomSchema, KindSchema } from './collaborators.js';
-import { generateName, jsonEqual, rfc3339, setValueAtPath, valueAtPath } from './object-fields.js';
+import { generateName, setValueAtPath, valueAtPath } from './object-fields.js';
 import { FieldSelector, LabelSelector, labelSelectorToString } from './selectors.js';
 import { evictPod } from './eviction.js';
 import * as strategy from './strategy.js';
@@ -68,10 +61,6 @@ interface UpdateContext {
   fromPatch?: boolean;
   /** Paths of unknown fields found before the object was merged (apply, status). */
   manager: string;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 function apiVersionOf(type: ResourceType): string {
@@ -537,7 +526,7 @@ export class ApiCore {
         if (mediaType === 'application/json-patch+json') patched = peer.jsonPatch(current, text);
         else if (mediaType === 'application/merge-patch+json') patched = peer.mergePatch(current, text);
         else patched = peer.strategicMergePatch(current, text, this.kindSchema(type));
-        if (!isObject(patched) || !isObject(patched.metadata))
+        if (!isJsonObject(patched) || !isJsonObject(patched.metadata))
           throw errors.badRequest('the patched object is not a Kubernetes object');
         const patchedRv = patched.metadata.resourceVersion;
         const ownRv = patchedRv !== undefined && patchedRv !== current.metadata.resourceVersion;
@@ -571,7 +560,7 @@ export class ApiCore {
   private patchPinsVersion(text: string, isApply: boolean): boolean {
     try {
       const p = isApply ? (parseYaml(text) as unknown) : (JSON.parse(text) as unknown);
-      return isObject(p) && isObject(p.metadata) && p.metadata.resourceVersion !== undefined;
+      return isJsonObject(p) && isJsonObject(p.metadata) && p.metadata.resourceVersion !== undefined;
     } catch {
       return false;
     }
@@ -592,14 +581,14 @@ export class ApiCore {
     } catch (e) {
       throw errors.badRequest(`error decoding YAML: ${(e as Error).message}`);
     }
-    if (!isObject(applied))
+    if (!isJsonObject(applied))
       throw errors.badRequest('error decoding YAML: the applied configuration is not an object');
     const cfg = applied as KubeObject;
     if (!cfg.apiVersion || !cfg.kind) {
       throw errors.badRequest('invalid object type: /, Kind=');
     }
     this.checkTypeMeta(type, cfg);
-    const meta = isObject(cfg.metadata) ? cfg.metadata : {};
+    const meta = isJsonObject(cfg.metadata) ? cfg.metadata : {};
     if (meta.name !== undefined && meta.name !== name) {
       throw errors.badRequest(
         `the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`,
@@ -839,12 +828,12 @@ export class ApiCore {
    */
   async bind(namespace: string, name: string, binding: unknown, opts: WriteOptions = {}): Promise<Status> {
     const type = this.typeOf('', 'v1', 'pods');
-    const body = isObject(binding) ? binding : {};
-    const meta = isObject(body.metadata) ? body.metadata : {};
+    const body = isJsonObject(binding) ? binding : {};
+    const meta = isJsonObject(body.metadata) ? body.metadata : {};
     if (typeof meta.name === 'string' && meta.name !== '' && meta.name !== name) {
       throw errors.badRequest(`name in URL does not match name in Binding object`);
     }
-    const target = isObject(body.target) ? body.target : {};
+    const target = isJsonObject(body.target) ? body.target : {};
     const nodeName = typeof target.name === 'string' ? target.name : '';
     // ValidatePodBinding
     if (typeof target.kind === 'string' && target.kind !== '' && target.kind !== 'Node') {
@@ -862,7 +851,7 @@ export class ApiCore {
       ]);
     }
     const uid = typeof meta.uid === 'string' ? meta.uid : '';
-    const annotations = isObject(meta.annotations) ? (meta.annotations as Record<string, string>) : undefined;
+    const annotations = isJsonObject(meta.annotations) ? (meta.annotations as Record<string, string>) : undefined;
     // the store is synchronous, so reading and writing the pod here cannot interleave with another write
     return this.bindOnce(type, namespace, name, nodeName, uid, annotations, opts);
   }
@@ -1079,7 +1068,7 @@ export class ApiCore {
     } else {
       value = structuredClone(body);
     }
-    if (!isObject(value)) throw errors.badRequest('the body of the request must be a JSON object');
+    if (!isJsonObject(value)) throw errors.badRequest('the body of the request must be a JSON object');
     return value;
   }
 
@@ -1087,7 +1076,7 @@ export class ApiCore {
     const obj = this.decodeRaw(body, opts) as KubeObject;
     this.checkTypeMeta(type, obj);
     if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
-    if (!isObject(obj.metadata)) throw errors.badRequest('metadata must be an object');
+    if (!isJsonObject(obj.metadata as unknown)) throw errors.badRequest('metadata must be an object');
     // metav1.Time has second precision: clients that send milliseconds must not look like a change
     for (const entry of Array.isArray(obj.metadata.managedFields) ? obj.metadata.managedFields : []) {
       if (typeof entry?.time === 'string' && !Number.isNaN(Date.parse(entry.time)))

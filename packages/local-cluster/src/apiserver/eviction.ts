@@ -4,7 +4,7 @@
  * PodDisruptionBudget covering it has no disruption left. The disruption controller only computes
  * the budgets' status; this is where it is spent (status.disruptionsAllowed, status.disruptedPods).
  */
-import { ApiError, errors, type KubeObject, type Status, type StatusCause } from '../api/index.js';
+import { ApiError, errors, isJsonObject, rfc3339, type KubeObject, type Status, type StatusCause } from '../api/index.js';
 import type { ResourceType } from '../registry/index.js';
 import { LabelSelector, labelSelectorToString } from './selectors.js';
 import type { DeleteOptions, KubeList, WriteOptions } from './types.js';
@@ -40,10 +40,6 @@ interface BudgetStatus {
   disruptedPods?: Record<string, string>;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
 function budgetError(message: string, cause: string): ApiError {
   const base = errors.tooManyRequests(message).status;
   // the cause type upstream is "DisruptionBudget"; StatusCause keeps it in `reason`
@@ -54,10 +50,6 @@ function budgetError(message: string, cause: string): ApiError {
 function isReady(pod: KubeObject): boolean {
   const conditions = (pod.status as { conditions?: { type?: string; status?: string }[] } | undefined)?.conditions;
   return (conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-}
-
-function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /**
@@ -75,13 +67,13 @@ export async function evictPod(
 ): Promise<Status> {
   const pods = api.typeOf('', 'v1', 'pods');
   const pdbs = api.typeOf('policy', 'v1', 'poddisruptionbudgets');
-  const body = isObject(eviction) ? eviction : {};
-  const meta = isObject(body.metadata) ? body.metadata : {};
+  const body = isJsonObject(eviction) ? eviction : {};
+  const meta = isJsonObject(body.metadata) ? body.metadata : {};
   if (meta.name !== undefined && meta.name !== '' && meta.name !== name) {
     throw errors.badRequest(`name in URL does not match name in Eviction object`);
   }
   const { kind: _kind, apiVersion: _apiVersion, ...deleteOptions } = (
-    isObject(body.deleteOptions) ? body.deleteOptions : {}
+    isJsonObject(body.deleteOptions) ? body.deleteOptions : {}
   ) as DeleteOptions & { kind?: string; apiVersion?: string; dryRun?: unknown };
   const rawDryRun = (deleteOptions as { dryRun?: unknown }).dryRun;
   // DeleteOptions.dryRun is ["All"] on the wire; the core takes a boolean

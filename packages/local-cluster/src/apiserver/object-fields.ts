@@ -1,24 +1,8 @@
 /**
- * Small JSON value operations the handlers share: deep equality, dotted-path access (for scale
- * subresource paths such as `.spec.replicas`), timestamps and generated names.
+ * Small JSON value operations the handlers share: dotted-path access (for scale subresource paths
+ * such as `.spec.replicas`) and generated names.
  */
 import { randomInt } from 'node:crypto';
-
-/** Structural equality of JSON values (key order does not matter). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((v, i) => jsonEqual(v, bb[i]));
-  }
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
-  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
-  return ak.length === bk.length && ak.every((k) => jsonEqual(ao[k], bo[k]));
-}
 
 function pathSegments(path: string): string[] {
   return path.replace(/^\./, '').split('.').filter(Boolean);
@@ -45,11 +29,6 @@ export function setValueAtPath(obj: Record<string, unknown>, path: string, value
   }
   const last = segs[segs.length - 1];
   if (last !== undefined) cur[last] = value;
-}
-
-/** RFC 3339 with second precision, as metav1.Time serialises. */
-export function rfc3339(date: Date): string {
-  return date.toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
 // k8s.io/apiserver/pkg/storage/names/generate.go: 5 characters from an alphabet without vowels

@@ -8,7 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { ApiError, errors, type JsonObject, type KubeObject, type Status } from '../api/index.js';
+import { ApiError, errors, parseMediaRanges, type JsonObject, type KubeObject, type Status } from '../api/index.js';
 import { DiscoveryHandler } from '../discovery/index.js';
 import type { Logger } from '../logging/index.js';
 import type { ResourceType } from '../registry/index.js';
@@ -125,24 +125,6 @@ type Output =
   | { kind: 'object'; yaml: boolean }
   | { kind: 'table'; apiVersion: string }
   | { kind: 'metadata'; list: boolean; apiVersion: string };
-
-interface MediaRange {
-  type: string;
-  params: Record<string, string>;
-}
-
-function parseMediaRanges(header: string | undefined): MediaRange[] {
-  if (!header) return [];
-  return header.split(',').map((part) => {
-    const [type = '', ...rest] = part.split(';').map((s) => s.trim());
-    const params: Record<string, string> = {};
-    for (const p of rest) {
-      const eq = p.indexOf('=');
-      if (eq > 0) params[p.slice(0, eq).trim().toLowerCase()] = p.slice(eq + 1).trim();
-    }
-    return { type: type.toLowerCase(), params };
-  });
-}
 
 /**
  * Output negotiation as k8s.io/apiserver/pkg/endpoints/handlers/negotiation: the first acceptable

@@ -5,7 +5,7 @@
  * server remembers, which is all a client can rely on either way.
  */
 import { randomBytes } from 'node:crypto';
-import { errors, type JsonObject, type JsonValue, type KubeObject } from '../api/index.js';
+import { errors, isJsonObject, rfc3339, type JsonObject, type JsonValue, type KubeObject } from '../api/index.js';
 import type { UserInfo } from './types.js';
 
 /** expirationSeconds when the request sets none (token.go's default of one hour). */
@@ -21,14 +21,6 @@ interface IssuedToken {
   name: string;
   uid: string;
   expiresAt: number;
-}
-
-function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /** Issues service account tokens and authenticates requests carrying them. */
@@ -47,9 +39,9 @@ export class ServiceAccountTokens {
   issue(serviceAccount: KubeObject, request: unknown, opts: { dryRun?: boolean } = {}): JsonObject {
     const namespace = serviceAccount.metadata.namespace ?? '';
     const name = serviceAccount.metadata.name ?? '';
-    const body = isObject(request) ? request : {};
-    const meta = isObject(body.metadata) ? body.metadata : {};
-    const spec = isObject(body.spec) ? { ...body.spec } : {};
+    const body = isJsonObject(request) ? request : {};
+    const meta = isJsonObject(body.metadata) ? body.metadata : {};
+    const spec = isJsonObject(body.spec) ? { ...body.spec } : {};
     const seconds = spec.expirationSeconds ?? DEFAULT_EXPIRATION_SECONDS;
     if (typeof seconds !== 'number' || !Number.isInteger(seconds)) {
       throw errors.badRequest(`spec.expirationSeconds must be an integer`);
@@ -81,7 +73,7 @@ export class ServiceAccountTokens {
       // the request echoed back under the service account's name (token.go copies the request)
       metadata: { ...(meta as JsonObject), name, namespace, creationTimestamp: null },
       spec: { ...(spec as JsonObject), audiences: audiences as JsonValue, expirationSeconds: seconds, boundObjectRef: (spec.boundObjectRef ?? null) as JsonValue },
-      status: { token, expirationTimestamp: rfc3339(expiresAt) },
+      status: { token, expirationTimestamp: rfc3339(new Date(expiresAt)) },
     };
   }
 

@@ -3,7 +3,7 @@
  * them through k8s.io/apimachinery/pkg/util/managedfields (the field manager chain) and
  * sigs.k8s.io/structured-merge-diff/merge (Updater.Apply / Updater.Update).
  */
-import { ApiError, errors, type JsonObject, type JsonValue, type KubeObject, type StatusCause } from '../api/index.js';
+import { ApiError, errors, isJsonObject, jsonEqual, type JsonObject, type JsonValue, type KubeObject, type StatusCause } from '../api/index.js';
 import { builtinTypes, type TypeSet } from '../schema/index.js';
 import { FieldSet, pathString, type FieldPath } from './fieldpath.js';
 import {
@@ -17,7 +17,7 @@ import {
   type ManagerFields,
   type Managers,
 } from './managed-fields.js';
-import { formatTypedErrors, jsonEqual, TypedSchema, type TypedError } from './typed.js';
+import { formatTypedErrors, TypedSchema, type TypedError } from './typed.js';
 
 /** A server-side apply request. */
 export interface ApplyRequest {
@@ -67,21 +67,17 @@ function defaultNow(): string {
   return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
-function isObject(v: unknown): v is JsonObject {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
 /** The object without metadata.managedFields, as a JSON value. */
 function withoutManagedFields(obj: KubeObject | JsonObject): JsonObject {
   const copy = structuredClone(obj) as JsonObject;
   const meta = copy['metadata'];
-  if (isObject(meta)) delete meta['managedFields'];
+  if (isJsonObject(meta)) delete meta['managedFields'];
   return copy;
 }
 
 /** `ns/name; group/version, Kind=K`, as objectGVKNN prints an object in typed-conversion errors. */
 function describeObject(obj: JsonObject): string {
-  const meta = isObject(obj['metadata']) ? obj['metadata'] : {};
+  const meta = isJsonObject(obj['metadata']) ? obj['metadata'] : {};
   const apiVersion = typeof obj['apiVersion'] === 'string' ? obj['apiVersion'] : '';
   const gv = apiVersion.includes('/') ? apiVersion : `/${apiVersion}`;
   return `${String(meta['namespace'] ?? '')}/${String(meta['name'] ?? '')}; ${gv}, Kind=${String(obj['kind'] ?? '')}`;
@@ -209,7 +205,7 @@ function requireString(obj: JsonObject, key: string): string {
 function statusOnly(applied: JsonObject): JsonObject {
   const out: JsonObject = {};
   for (const key of ['apiVersion', 'kind']) if (applied[key] !== undefined) out[key] = applied[key] as JsonValue;
-  const meta = isObject(applied['metadata']) ? applied['metadata'] : {};
+  const meta = isJsonObject(applied['metadata']) ? applied['metadata'] : {};
   const keptMeta: JsonObject = {};
   for (const key of ['name', 'namespace']) if (meta[key] !== undefined) keptMeta[key] = meta[key] as JsonValue;
   out['metadata'] = keptMeta;
@@ -222,8 +218,8 @@ function statusOnly(applied: JsonObject): JsonObject {
  * `kubectl` may take them over without a conflict (lastappliedmanager.go).
  */
 function allowedFromLastApplied(schema: TypedSchema, live: JsonObject): FieldSet | undefined {
-  const meta = isObject(live['metadata']) ? live['metadata'] : {};
-  const annotations = isObject(meta['annotations']) ? meta['annotations'] : {};
+  const meta = isJsonObject(live['metadata']) ? live['metadata'] : {};
+  const annotations = isJsonObject(meta['annotations']) ? meta['annotations'] : {};
   const text = annotations[LAST_APPLIED_ANNOTATION];
   if (typeof text !== 'string' || text === '') return undefined;
   let lastApplied: unknown;
@@ -232,7 +228,7 @@ function allowedFromLastApplied(schema: TypedSchema, live: JsonObject): FieldSet
   } catch {
     return undefined;
   }
-  if (!isObject(lastApplied)) return undefined;
+  if (!isJsonObject(lastApplied)) return undefined;
   const lastSet = schema.toFieldSet(lastApplied, { strict: false, errors: [] });
   const cmp = schema.compare(lastApplied, live);
   return lastSet.difference(cmp.modified);
@@ -242,7 +238,7 @@ function allowedFromLastApplied(schema: TypedSchema, live: JsonObject): FieldSet
 function sortedJson(v: unknown): string {
   const sort = (x: unknown): unknown => {
     if (Array.isArray(x)) return x.map(sort);
-    if (isObject(x)) {
+    if (isJsonObject(x)) {
       const out: Record<string, unknown> = {};
       for (const k of Object.keys(x).sort()) out[k] = sort(x[k]);
       return out;
@@ -255,7 +251,7 @@ function sortedJson(v: unknown): string {
 /** Writes managers into the object's metadata.managedFields (removed when there are none). */
 function withManagedFields(obj: JsonObject, managers: Managers): KubeObject {
   const result = obj as unknown as KubeObject;
-  if (!isObject(result.metadata)) result.metadata = {};
+  if (!isJsonObject(result.metadata)) result.metadata = {};
   const entries = encodeManagedFields(managers);
   if (entries.length) result.metadata.managedFields = entries;
   else delete result.metadata.managedFields;
@@ -281,7 +277,7 @@ export function serverSideApply(req: ApplyRequest): KubeObject {
   }
   if (!requireString(applied, 'kind')) throw errors.badRequest('Object \'Kind\' is missing in apply patch');
   const appliedMeta = applied['metadata'];
-  if (!isObject(appliedMeta) || !requireString(appliedMeta, 'name')) {
+  if (!isJsonObject(appliedMeta) || !requireString(appliedMeta, 'name')) {
     throw errors.badRequest('metadata.name: Required value: name is required in apply patch');
   }
   if (appliedMeta['managedFields'] !== undefined && appliedMeta['managedFields'] !== null) {
@@ -347,12 +343,12 @@ export function serverSideApply(req: ApplyRequest): KubeObject {
   // Keep kubectl's client-side apply annotation in step when kubectl applies server-side
   // (lastappliedupdater.go), so a later client-side apply still computes the right diff.
   if (req.manager === 'kubectl') {
-    const meta = isObject(object['metadata']) ? object['metadata'] : undefined;
-    const annotations = meta && isObject(meta['annotations']) ? meta['annotations'] : undefined;
+    const meta = isJsonObject(object['metadata']) ? object['metadata'] : undefined;
+    const annotations = meta && isJsonObject(meta['annotations']) ? meta['annotations'] : undefined;
     if (annotations && typeof annotations[LAST_APPLIED_ANNOTATION] === 'string') {
       const lastApplied = structuredClone(applied);
       const lastMeta = lastApplied['metadata'];
-      if (isObject(lastMeta) && isObject(lastMeta['annotations'])) delete lastMeta['annotations'][LAST_APPLIED_ANNOTATION];
+      if (isJsonObject(lastMeta) && isJsonObject(lastMeta['annotations'])) delete lastMeta['annotations'][LAST_APPLIED_ANNOTATION];
       annotations[LAST_APPLIED_ANNOTATION] = sortedJson(lastApplied);
     }
   }
@@ -364,7 +360,7 @@ export function serverSideApply(req: ApplyRequest): KubeObject {
 function isResetManagedFields(value: unknown): boolean {
   if (!Array.isArray(value)) return false;
   if (value.length === 0) return true;
-  return value.length === 1 && isObject(value[0]) && Object.keys(value[0]).length === 0;
+  return value.length === 1 && isJsonObject(value[0]) && Object.keys(value[0]).length === 0;
 }
 
 /**
@@ -380,7 +376,7 @@ export function trackUpdate(req: UpdateTracking): KubeObject {
   const now = req.now ?? defaultNow;
   const subresource = req.subresource ?? '';
   const updated = structuredClone(req.updated);
-  if (!isObject(updated.metadata)) updated.metadata = {};
+  if (!isJsonObject(updated.metadata)) updated.metadata = {};
   const sent = updated.metadata.managedFields;
   if (!subresource && isResetManagedFields(sent)) {
     delete updated.metadata.managedFields;

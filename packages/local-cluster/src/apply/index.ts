@@ -30,7 +30,7 @@ export {
   type ManagerFields,
   type Managers,
 } from './managed-fields.js';
-export { TypedSchema, jsonEqual, type Comparison } from './typed.js';
+export { TypedSchema, type Comparison } from './typed.js';
 
 import type { JsonObject } from '../api/index.js';
 import { FieldSet } from './fieldpath.js';

@@ -4,7 +4,7 @@
  * (Merge), the comparison of two values (Compare), removal of paths (RemoveItems) and
  * EnsureNamedFieldsAreMembers. Written from SMD's rules, not its code.
  */
-import type { JsonObject, JsonValue } from '../api/index.js';
+import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../api/index.js';
 import { UNTYPED_DEDUCED, type ListType, type MapType, type TypeRef, type TypeSet } from '../schema/index.js';
 import {
   FieldSet,
@@ -43,31 +43,10 @@ type Atom =
 
 const DEDUCED: TypeRef = { namedType: UNTYPED_DEDUCED };
 
-function isObject(v: unknown): v is JsonObject {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/** Deep JSON equality, object key order ignored (SMD value.Equals). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((x, i) => jsonEqual(x, b[i]));
-  }
-  if (isObject(a)) {
-    if (!isObject(b)) return false;
-    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
-    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-    if (ka.length !== kb.length) return false;
-    return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && jsonEqual(a[k], b[k]));
-  }
-  return false;
-}
-
 /** A copy without null-valued object members: an applied null clears a field, as the typed (Go) object drops it. */
 function withoutNulls(v: JsonValue): JsonValue {
   if (Array.isArray(v)) return v.map(withoutNulls);
-  if (isObject(v)) {
+  if (isJsonObject(v)) {
     const out: JsonObject = {};
     for (const [k, x] of Object.entries(v)) if (x !== null && x !== undefined) out[k] = withoutNulls(x);
     return out;
@@ -88,12 +67,12 @@ function goType(v: unknown): string {
 function goValue(v: unknown): string {
   if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return `[${v.map(goValue).join(' ')}]`;
-  if (isObject(v)) return `map[${Object.keys(v).sort().map((k) => `${k}:${goValue(v[k])}`).join(' ')}]`;
+  if (isJsonObject(v)) return `map[${Object.keys(v).sort().map((k) => `${k}:${goValue(v[k])}`).join(' ')}]`;
   return '<nil>';
 }
 
 function isEmptyCollection(v: unknown): boolean {
-  return v === undefined || v === null || (Array.isArray(v) && v.length === 0) || (isObject(v) && Object.keys(v).length === 0);
+  return v === undefined || v === null || (Array.isArray(v) && v.length === 0) || (isJsonObject(v) && Object.keys(v).length === 0);
 }
 
 /** Options of a walk: strict walks (applied configurations) report schema errors. */
@@ -126,7 +105,7 @@ export class TypedSchema {
     });
     const asMap = (map: MapType): Atom => ({ kind: 'map', map, atomic: (override ?? map.elementRelationship) === 'atomic' });
     if (Array.isArray(value) && atom.list) return asList(atom.list);
-    if (isObject(value) && atom.map) return asMap(atom.map);
+    if (isJsonObject(value) && atom.map) return asMap(atom.map);
     if (atom.scalar !== undefined) return { kind: 'scalar' };
     if (atom.list && (value === undefined || value === null || Array.isArray(value))) return asList(atom.list);
     if (atom.map) return asMap(atom.map);
@@ -154,10 +133,10 @@ export class TypedSchema {
     if (atomic || (list.elementRelationship ?? 'atomic') !== 'associative') return indexElement(index);
     const keys = list.keys ?? [];
     if (keys.length === 0) {
-      if (isObject(item) || Array.isArray(item)) return { error: 'only scalar elements may be used as associative list elements without keys' };
+      if (isJsonObject(item) || Array.isArray(item)) return { error: 'only scalar elements may be used as associative list elements without keys' };
       return valueElement(item as JsonValue);
     }
-    if (!isObject(item)) return { error: 'associative list with keys may not have non-map elements' };
+    if (!isJsonObject(item)) return { error: 'associative list with keys may not have non-map elements' };
     const elementAtom = this.typeSet.resolve(list.elementType);
     const pairs: [string, JsonValue][] = [];
     for (const key of keys) {
@@ -211,7 +190,7 @@ export class TypedSchema {
   #kindProblem(ref: TypeRef, atom: Atom, value: unknown): string | undefined {
     if (value === null || value === undefined) return undefined;
     const resolved = this.typeSet.resolve(ref);
-    if (atom.kind === 'map' && !isObject(value)) return `expected map, got ${goValue(value)}`;
+    if (atom.kind === 'map' && !isJsonObject(value)) return `expected map, got ${goValue(value)}`;
     if (atom.kind === 'list' && !Array.isArray(value)) return `expected list, got ${goValue(value)}`;
     if (atom.kind === 'scalar') {
       const scalar = resolved.scalar;
@@ -260,14 +239,14 @@ export class TypedSchema {
       }
       return;
     }
-    if (!isObject(value)) return;
+    if (!isJsonObject(value)) return;
     for (const [key, child] of Object.entries(value)) {
       if (child === undefined) continue;
       const childType = this.#memberType(atom.map, key, opts, path);
       if (!childType) continue;
       const childPath = [...path, fieldElement(key)];
       this.#toFieldSet(child, childType, childPath, set, opts);
-      if (child === null || (isObject(child) && Object.keys(child).length === 0) || !this.typeSet.field(atom.map, key)) {
+      if (child === null || (isJsonObject(child) && Object.keys(child).length === 0) || !this.typeSet.field(atom.map, key)) {
         set.insert(childPath);
       }
     }
@@ -294,7 +273,7 @@ export class TypedSchema {
       if (!Array.isArray(lhs) || !Array.isArray(rhs)) return withoutNulls(rhs);
       return this.#mergeList(atom.list, lhs, rhs);
     }
-    if (!isObject(lhs) || !isObject(rhs)) return withoutNulls(rhs);
+    if (!isJsonObject(lhs) || !isJsonObject(rhs)) return withoutNulls(rhs);
     const out: JsonObject = {};
     for (const [key, l] of Object.entries(lhs)) {
       if (!(key in rhs) || rhs[key] === undefined) {
@@ -414,8 +393,8 @@ export class TypedSchema {
         this.#compare(undefined, right.byElement.get(pe)?.[0], atom.list.elementType, [...path, pe], c, false);
       }
     } else {
-      const l = isObject(lhs) ? lhs : undefined;
-      const r = isObject(rhs) ? rhs : undefined;
+      const l = isJsonObject(lhs) ? lhs : undefined;
+      const r = isJsonObject(rhs) ? rhs : undefined;
       if ((lhs !== undefined && lhs !== null && !l) || (rhs !== undefined && rhs !== null && !r)) return leaf();
       const keys = new Set([...Object.keys(l ?? {}), ...Object.keys(r ?? {})]);
       for (const key of keys) {
@@ -467,7 +446,7 @@ export class TypedSchema {
       });
       return out.length ? out : undefined;
     }
-    if (!isObject(value) || Object.keys(value).length === 0) return value;
+    if (!isJsonObject(value) || Object.keys(value).length === 0) return value;
     const out: JsonObject = {};
     for (const [key, child] of Object.entries(value)) {
       const pe = fieldElement(key);

@@ -4,12 +4,8 @@
  * README.md of this folder.
  */
 import { Environment, Optional } from '@marcbachmann/cel-js';
-import {
-  isPlainObject,
-  type JSONSchemaProps,
-  itemsSchema,
-  additionalPropertiesSchema,
-} from './schema-types.js';
+import { type JSONSchemaProps, itemsSchema, additionalPropertiesSchema } from './schema-types.js';
+import { isJsonObject } from '../api/index.js';
 
 /** A parsed URL, the value of `url(string)` (k8s.io/apiserver/pkg/cel/library/urls.go). */
 class CelURL {
@@ -325,7 +321,7 @@ export function toCelValue(value: unknown, schema: JSONSchemaProps | undefined):
     const items = schema ? itemsSchema(schema) : undefined;
     return value.map((v) => toCelValue(v, items));
   }
-  if (isPlainObject(value)) {
+  if (isJsonObject(value)) {
     const out: Record<string, unknown> = {};
     const additional = schema ? additionalPropertiesSchema(schema) : undefined;
     for (const [k, v] of Object.entries(value)) out[k] = toCelValue(v, schema?.properties?.[k] ?? additional);

@@ -3,22 +3,10 @@
  * k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/validation and
  * pkg/apiserver/schema (structural schema rules) do it; field paths and messages as upstream.
  */
-import type { JsonObject, KubeObject, StatusCause } from '../api/index.js';
+import { isJsonObject, type JsonObject, type KubeObject, type StatusCause } from '../api/index.js';
 import { compileExpression } from './cel.js';
 import { compilePattern, validateOpenAPIValue } from './openapi-validation.js';
-import {
-  additionalPropertiesSchema,
-  asSchema,
-  FieldPath,
-  forbiddenCause,
-  invalidCause,
-  isPlainObject,
-  itemsSchema,
-  notSupportedCause,
-  requiredCause,
-  type JSONSchemaProps,
-  type ValidationRule,
-} from './schema-types.js';
+import { additionalPropertiesSchema, asSchema, FieldPath, forbiddenCause, invalidCause, itemsSchema, notSupportedCause, requiredCause, type JSONSchemaProps, type ValidationRule } from './schema-types.js';
 
 const dns1035Pattern = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const dns1123SubdomainPattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -57,7 +45,7 @@ function str(v: unknown): string {
 }
 
 function obj(v: unknown): JsonObject {
-  return isPlainObject(v) ? v : {};
+  return isJsonObject(v) ? v : {};
 }
 
 /**
@@ -214,7 +202,7 @@ function isEstablished(crd: KubeObject): boolean {
   const conditions = Array.isArray(obj(crd.status).conditions)
     ? (obj(crd.status).conditions as unknown[])
     : [];
-  return conditions.some((c) => isPlainObject(c) && c.type === 'Established' && c.status === 'True');
+  return conditions.some((c) => isJsonObject(c) && c.type === 'Established' && c.status === 'True');
 }
 
 function validateUpdate(crd: KubeObject, old: KubeObject): StatusCause[] {
@@ -243,7 +231,7 @@ function validateVersion(v: JsonObject, path: FieldPath): StatusCause[] {
 
   // subresources
   const sub = obj(v.subresources);
-  if (isPlainObject(sub.scale)) {
+  if (isJsonObject(sub.scale)) {
     const scale = sub.scale;
     const scalePath = path.child('subresources', 'scale');
     const checkPath = (fieldName: string, prefix: string, required: boolean): void => {

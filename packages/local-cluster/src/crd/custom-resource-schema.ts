@@ -3,7 +3,7 @@
  * validation (OpenAPI, list types, CEL) and conversion to the SMD TypeSet patch/ and apply/ use.
  * Follows k8s.io/apiextensions-apiserver/pkg/apiserver/schema/{pruning,defaulting,listtype,cel}.
  */
-import type { JsonObject, JsonValue, KubeObject, StatusCause } from '../api/index.js';
+import { isJsonObject, jsonEqual, type JsonObject, type JsonValue, type KubeObject, type StatusCause } from '../api/index.js';
 import {
   builtinTypes,
   TypeSet,
@@ -20,21 +20,7 @@ import {
   type CompiledExpression,
 } from './cel.js';
 import { validateListTypes, validateOpenAPIValue } from './openapi-validation.js';
-import {
-  additionalPropertiesSchema,
-  asSchema,
-  deepCopy,
-  deepEqual,
-  FieldPath,
-  forbiddenCause,
-  invalidCause,
-  isPlainObject,
-  itemsSchema,
-  requiredCause,
-  duplicateCause,
-  type JSONSchemaProps,
-  type ValidationRule,
-} from './schema-types.js';
+import { additionalPropertiesSchema, asSchema, deepCopy, FieldPath, forbiddenCause, invalidCause, itemsSchema, requiredCause, duplicateCause, type JSONSchemaProps, type ValidationRule } from './schema-types.js';
 
 /** The fields of meta/v1 ObjectMeta; anything else under `metadata` is pruned like unknown fields. */
 const objectMetaFields = new Set([
@@ -62,8 +48,8 @@ function joinPath(path: string, key: string): string {
 }
 
 function specVersions(crd: KubeObject): JsonObject[] {
-  const spec = isPlainObject(crd.spec) ? crd.spec : {};
-  return Array.isArray(spec.versions) ? spec.versions.filter(isPlainObject) : [];
+  const spec = isJsonObject(crd.spec) ? crd.spec : {};
+  return Array.isArray(spec.versions) ? spec.versions.filter(isJsonObject) : [];
 }
 
 /** The reverse-domain type name upstream publishes a CRD kind under: `dev.opkit.v1.EtcdCluster`. */
@@ -83,11 +69,11 @@ export class CustomResourceSchema {
 
   /** The schema of `version` of the CRD (per-version schema, or the v1beta1-style top-level one). */
   static forVersion(crd: KubeObject, version: string): CustomResourceSchema {
-    const spec = isPlainObject(crd.spec) ? crd.spec : {};
-    const names = isPlainObject(spec.names) ? spec.names : {};
+    const spec = isJsonObject(crd.spec) ? crd.spec : {};
+    const names = isJsonObject(spec.names) ? spec.names : {};
     const v = specVersions(crd).find((x) => x.name === version);
-    const perVersion = isPlainObject(v?.schema) ? asSchema(v.schema.openAPIV3Schema) : undefined;
-    const topLevel = isPlainObject(spec.validation) ? asSchema(spec.validation.openAPIV3Schema) : undefined;
+    const perVersion = isJsonObject(v?.schema) ? asSchema(v.schema.openAPIV3Schema) : undefined;
+    const topLevel = isJsonObject(spec.validation) ? asSchema(spec.validation.openAPIV3Schema) : undefined;
     const schema = perVersion ?? topLevel ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
     return new CustomResourceSchema(
       schema,
@@ -130,7 +116,7 @@ export class CustomResourceSchema {
       value.forEach((v, i) => this.pruneValue(v, items, `${path}[${i}]`, removed));
       return;
     }
-    if (isPlainObject(value)) {
+    if (isJsonObject(value)) {
       if (!s) return;
       this.pruneObject(value, s, path, !!s['x-kubernetes-embedded-resource'], removed);
     }
@@ -151,7 +137,7 @@ export class CustomResourceSchema {
       if (isResource && (key === 'apiVersion' || key === 'kind')) continue;
       if (isResource && key === 'metadata') {
         const meta = obj.metadata;
-        if (isPlainObject(meta)) {
+        if (isJsonObject(meta)) {
           for (const mk of Object.keys(meta)) {
             if (!objectMetaFields.has(mk)) {
               delete meta[mk];
@@ -200,7 +186,7 @@ export class CustomResourceSchema {
       });
       return;
     }
-    if (!isPlainObject(value)) return;
+    if (!isJsonObject(value)) return;
     const props = s.properties ?? {};
     for (const [k, prop] of Object.entries(props)) {
       if (isRoot && k === 'metadata') continue;
@@ -223,7 +209,7 @@ export class CustomResourceSchema {
       value.forEach((v) => this.pruneNonNullableNulls(v, items));
       return;
     }
-    if (!isPlainObject(value)) return;
+    if (!isJsonObject(value)) return;
     const props = s.properties ?? {};
     const additional = additionalPropertiesSchema(s);
     for (const [k, v] of Object.entries(value)) {
@@ -289,7 +275,7 @@ export class CustomResourceSchema {
       value.forEach((v, i) => this.validateEmbedded(v, items, `${path}[${i}]`, out));
       return;
     }
-    if (!isPlainObject(value)) return;
+    if (!isJsonObject(value)) return;
     if (!isRoot && s['x-kubernetes-embedded-resource'] && Object.keys(value).length > 0) {
       // as apiextensions-apiserver/pkg/apiserver/schema/objectmeta validates embedded resources
       if (typeof value.apiVersion !== 'string' || value.apiVersion === '') {
@@ -330,7 +316,7 @@ export class CustomResourceSchema {
         // only map-type lists correlate items with the old list (by key), as upstream's makeMapList
         const oldItem = keys
           ? oldItems.find(
-              (o) => isPlainObject(o) && isPlainObject(item) && keys.every((k) => deepEqual(o[k], item[k])),
+              (o) => isJsonObject(o) && isJsonObject(item) && keys.every((k) => jsonEqual(o[k], item[k])),
             )
           : undefined;
         this.validateRules(
@@ -344,9 +330,9 @@ export class CustomResourceSchema {
       });
       return;
     }
-    if (!isPlainObject(value)) return;
+    if (!isJsonObject(value)) return;
     const correlatable = s['x-kubernetes-map-type'] !== 'atomic';
-    const oldMap = correlatable && isPlainObject(old) ? old : undefined;
+    const oldMap = correlatable && isJsonObject(old) ? old : undefined;
     const props = s.properties ?? {};
     const additional = additionalPropertiesSchema(s);
     for (const [k, v] of Object.entries(value)) {
@@ -519,7 +505,7 @@ export class CustomResourceSchema {
    */
   openAPIV3(): JsonObject {
     const s = deepCopy(this.schema as unknown as JsonObject);
-    const props = isPlainObject(s.properties) ? s.properties : {};
+    const props = isJsonObject(s.properties) ? s.properties : {};
     props.apiVersion = {
       description:
         'APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources',
@@ -545,9 +531,9 @@ export class CustomResourceSchema {
 
 /** The resource root as CEL sees it: metadata reduced to name and generateName (model.WithTypeAndObjectMeta). */
 function resourceRootView(value: unknown): unknown {
-  if (!isPlainObject(value)) return value;
+  if (!isJsonObject(value)) return value;
   const view: JsonObject = { ...value };
-  if (isPlainObject(value.metadata)) {
+  if (isJsonObject(value.metadata)) {
     const meta: JsonObject = {};
     if (value.metadata.name !== undefined) meta.name = value.metadata.name;
     if (value.metadata.generateName !== undefined) meta.generateName = value.metadata.generateName;

@@ -6,22 +6,8 @@
  * Error names are kube-openapi paths: `spec.replicas`, `spec.items[0]`; the message repeats the name
  * with " in body", e.g. `spec.size in body should be less than or equal to 9`.
  */
-import type { JsonValue, StatusCause } from '../api/index.js';
-import {
-  additionalPropertiesSchema,
-  asSchema,
-  deepEqual,
-  formatValue,
-  invalidCause,
-  isPlainObject,
-  itemsSchema,
-  notSupportedCause,
-  requiredCause,
-  tooLongCause,
-  tooManyCause,
-  typeInvalidCause,
-  type JSONSchemaProps,
-} from './schema-types.js';
+import { isJsonObject, jsonEqual, type JsonValue, type StatusCause } from '../api/index.js';
+import { additionalPropertiesSchema, asSchema, formatValue, invalidCause, itemsSchema, notSupportedCause, requiredCause, tooLongCause, tooManyCause, typeInvalidCause, type JSONSchemaProps } from './schema-types.js';
 import { checkFormat } from './formats.js';
 
 /** The JSON kind of a value with kube-openapi's names. */
@@ -221,7 +207,7 @@ class Validator {
       res.causes.push(tooManyCause(name, data.length, s.maxItems));
     }
     if (s.uniqueItems) {
-      const dup = data.some((v, i) => data.findIndex((w) => deepEqual(v, w)) !== i);
+      const dup = data.some((v, i) => data.findIndex((w) => jsonEqual(v, w)) !== i);
       if (dup) res.causes.push(invalidCause(name, '', `${name} in body shouldn't contain duplicates`));
     }
     const items = itemsSchema(s);
@@ -236,7 +222,7 @@ class Validator {
 
   private enum(data: unknown, s: JSONSchemaProps, path: string, res: Result): void {
     if (!Array.isArray(s.enum) || s.enum.length === 0) return;
-    if (s.enum.some((e) => deepEqual(e, data ?? null))) return;
+    if (s.enum.some((e) => jsonEqual(e, data ?? null))) return;
     // a nullable field may be null even when null is not among the values, as kube-openapi allows
     if ((data === null || data === undefined) && s.nullable) return;
     const allowed = s.enum.map((e) => (typeof e === 'string' ? e : JSON.stringify(e)));
@@ -256,7 +242,7 @@ class Validator {
       res.causes.push(tooManyCause(name, count, s.maxProperties));
       return;
     }
-    const props = isPlainObject(s.properties) ? (s.properties as Record<string, JSONSchemaProps>) : {};
+    const props = isJsonObject(s.properties) ? (s.properties as Record<string, JSONSchemaProps>) : {};
     if (s.additionalProperties === false) {
       for (const k of Object.keys(data)) {
         if (!(k in props))
@@ -330,14 +316,14 @@ export function validateListTypes(
     const listType = s['x-kubernetes-list-type'];
     if (listType === 'set') {
       data.forEach((v, i) => {
-        if (data.findIndex((w) => deepEqual(v, w)) !== i) out.push(duplicateAt(`${path}[${i}]`, v));
+        if (data.findIndex((w) => jsonEqual(v, w)) !== i) out.push(duplicateAt(`${path}[${i}]`, v));
       });
     } else if (listType === 'map') {
       const keys = s['x-kubernetes-list-map-keys'] ?? [];
       const itemSchema = itemsSchema(s);
       const seen: Record<string, JsonValue>[] = [];
       data.forEach((item, i) => {
-        if (!isPlainObject(item)) return;
+        if (!isJsonObject(item)) return;
         const keyValue: Record<string, JsonValue> = {};
         for (const k of keys) {
           if (k in item) keyValue[k] = item[k];
@@ -346,7 +332,7 @@ export function validateListTypes(
             if (def !== undefined) keyValue[k] = def;
           }
         }
-        if (seen.some((other) => deepEqual(other, keyValue)))
+        if (seen.some((other) => jsonEqual(other, keyValue)))
           out.push(duplicateAt(`${path}[${i}]`, keyValue));
         else seen.push(keyValue);
       });
@@ -355,7 +341,7 @@ export function validateListTypes(
     data.forEach((item, i) => validateListTypes(item, items, `${path}[${i}]`, out));
     return;
   }
-  if (isPlainObject(data)) {
+  if (isJsonObject(data)) {
     const props = s.properties ?? {};
     const additional = additionalPropertiesSchema(s);
     for (const [k, v] of Object.entries(data)) {

@@ -3,9 +3,8 @@
  * its printer columns, its defaults (apiextensions/v1 SetDefaults) and the status the CRD
  * controllers (naming, establishing, storage-version) would write.
  */
-import type { JsonObject, JsonValue, KubeObject } from '../api/index.js';
+import { isJsonObject, rfc3339, type JsonObject, type JsonValue, type KubeObject } from '../api/index.js';
 import type { PrinterColumn, ResourceType, ScaleSubresource } from '../registry/types.js';
-import { isPlainObject } from './schema-types.js';
 import { CustomResourceSchema } from './custom-resource-schema.js';
 
 /** The verbs a custom resource serves, in the order kube-apiserver lists them in discovery. */
@@ -21,7 +20,7 @@ export const customResourceVerbs: readonly string[] = [
 ];
 
 function obj(v: unknown): JsonObject {
-  return isPlainObject(v) ? v : {};
+  return isJsonObject(v) ? v : {};
 }
 
 function strings(v: unknown): string[] {
@@ -30,7 +29,7 @@ function strings(v: unknown): string[] {
 
 function versionsOf(crd: KubeObject): JsonObject[] {
   const versions = obj(crd.spec).versions;
-  return Array.isArray(versions) ? versions.filter(isPlainObject) : [];
+  return Array.isArray(versions) ? versions.filter(isJsonObject) : [];
 }
 
 /**
@@ -48,8 +47,8 @@ export function crdToResourceTypes(crd: KubeObject): ResourceType[] {
     .map((v): ResourceType => {
       const sub = obj(v.subresources);
       const subresources: ResourceType['subresources'] = {};
-      if (isPlainObject(sub.status)) subresources.status = true;
-      if (isPlainObject(sub.scale)) {
+      if (isJsonObject(sub.status)) subresources.status = true;
+      if (isJsonObject(sub.scale)) {
         const scale: ScaleSubresource = {
           specReplicasPath: String(sub.scale.specReplicasPath ?? ''),
           statusReplicasPath: String(sub.scale.statusReplicasPath ?? ''),
@@ -86,7 +85,7 @@ export function crdToResourceTypes(crd: KubeObject): ResourceType[] {
 export function crdPrinterColumns(crd: KubeObject, version: string): PrinterColumn[] {
   const v = versionsOf(crd).find((x) => x.name === version);
   const cols = Array.isArray(v?.additionalPrinterColumns)
-    ? v.additionalPrinterColumns.filter(isPlainObject)
+    ? v.additionalPrinterColumns.filter(isJsonObject)
     : [];
   return cols.map((c) => {
     const col: PrinterColumn = {
@@ -106,28 +105,24 @@ export function crdPrinterColumns(crd: KubeObject, version: string): PrinterColu
  * names.listKind (kind + "List"), conversion strategy None, and webhook conversion review versions.
  */
 export function defaultCustomResourceDefinition(crd: KubeObject): void {
-  if (!isPlainObject(crd.spec)) return;
+  if (!isJsonObject(crd.spec)) return;
   const spec = crd.spec;
-  if (isPlainObject(spec.names)) {
+  if (isJsonObject(spec.names)) {
     const names = spec.names;
     const kind = typeof names.kind === 'string' ? names.kind : '';
     if (!names.singular && kind) names.singular = kind.toLowerCase();
     if (!names.listKind && kind) names.listKind = `${kind}List`;
   }
-  if (!isPlainObject(spec.conversion)) spec.conversion = { strategy: 'None' };
+  if (!isJsonObject(spec.conversion)) spec.conversion = { strategy: 'None' };
   else if (!spec.conversion.strategy) spec.conversion.strategy = 'None';
   const conversion = spec.conversion as JsonObject;
   if (
     conversion.strategy === 'Webhook' &&
-    isPlainObject(conversion.webhook) &&
+    isJsonObject(conversion.webhook) &&
     !conversion.webhook.conversionReviewVersions
   ) {
     conversion.webhook.conversionReviewVersions = ['v1'];
   }
-}
-
-function rfc3339(now: Date): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /**
@@ -143,7 +138,7 @@ export function crdStatusAfterWrite(crd: KubeObject, now: Date = new Date()): Js
   if (!names.singular && kind) names.singular = kind.toLowerCase();
   if (!names.listKind && kind) names.listKind = `${kind}List`;
 
-  const oldConditions = Array.isArray(oldStatus.conditions) ? oldStatus.conditions.filter(isPlainObject) : [];
+  const oldConditions = Array.isArray(oldStatus.conditions) ? oldStatus.conditions.filter(isJsonObject) : [];
   const condition = (type: string, reason: string, message: string): JsonObject => {
     const previous = oldConditions.find((c) => c.type === type);
     const lastTransitionTime =

@@ -2,7 +2,7 @@
  * The OpenAPI v3 schema of a CRD version (apiextensions.k8s.io/v1 JSONSchemaProps) as it arrives in
  * JSON, and the small field-path and field-error helpers the crd folder shares.
  */
-import type { JsonObject, JsonValue, StatusCause } from '../api/index.js';
+import { isJsonObject, type JsonValue, type StatusCause } from '../api/index.js';
 
 /** One `x-kubernetes-validations` entry. */
 export interface ValidationRule {
@@ -64,7 +64,7 @@ export interface JSONSchemaProps {
 
 /** Reads a JSON value as a schema (the CRD is untrusted input: only objects count). */
 export function asSchema(value: unknown): JSONSchemaProps | undefined {
-  return isPlainObject(value) ? (value as JSONSchemaProps) : undefined;
+  return isJsonObject(value) ? (value as JSONSchemaProps) : undefined;
 }
 
 /** The single `items` schema (a list of schemas is rejected by CRD validation). */
@@ -77,27 +77,8 @@ export function additionalPropertiesSchema(s: JSONSchemaProps): JSONSchemaProps 
   return typeof s.additionalProperties === 'boolean' ? undefined : asSchema(s.additionalProperties);
 }
 
-export function isPlainObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 export function deepCopy<T extends JsonValue | undefined>(value: T): T {
   return value === undefined ? value : (structuredClone(value) as T);
-}
-
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((v, i) => deepEqual(v, bb[i]));
-  }
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  const ak = Object.keys(ao);
-  if (ak.length !== Object.keys(bo).length) return false;
-  return ak.every((k) => Object.prototype.hasOwnProperty.call(bo, k) && deepEqual(ao[k], bo[k]));
 }
 
 /**

@@ -1,6 +1,6 @@
 import protobuf from 'protobufjs';
 import YAML from 'yaml';
-import type { JsonObject, JsonValue } from '../api/index.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../api/index.js';
 
 /**
  * The messages of the gnostic OpenAPI v2 protobuf (package openapi.v2, github.com/google/gnostic
@@ -171,10 +171,6 @@ export function gnosticTypes(): protobuf.Root {
 
 type Message = Record<string, unknown>;
 
-function isObject(v: unknown): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** gnostic carries free-form values (defaults, enums, extensions) as YAML text in `Any.yaml`. */
 function anyOf(value: JsonValue): Message {
   return { yaml: YAML.stringify(value) };
@@ -201,16 +197,16 @@ function schemaMessage(s: JsonObject): Message {
   if (Array.isArray(s.required)) m.required = s.required.filter((r) => typeof r === 'string');
   if (Array.isArray(s.enum)) m.enum = s.enum.map(anyOf);
   if (typeof s.additionalProperties === 'boolean') m.additionalProperties = { boolean: s.additionalProperties };
-  else if (isObject(s.additionalProperties)) m.additionalProperties = { schema: schemaMessage(s.additionalProperties) };
+  else if (isJsonObject(s.additionalProperties)) m.additionalProperties = { schema: schemaMessage(s.additionalProperties) };
   if (typeof s.type === 'string') m.type = { value: [s.type] };
   else if (Array.isArray(s.type)) m.type = { value: s.type.filter((t) => typeof t === 'string') };
-  if (isObject(s.items)) m.items = { schema: [schemaMessage(s.items)] };
-  else if (Array.isArray(s.items)) m.items = { schema: s.items.filter(isObject).map(schemaMessage) };
-  if (Array.isArray(s.allOf)) m.allOf = s.allOf.filter(isObject).map(schemaMessage);
-  if (isObject(s.properties)) {
+  if (isJsonObject(s.items)) m.items = { schema: [schemaMessage(s.items)] };
+  else if (Array.isArray(s.items)) m.items = { schema: s.items.filter(isJsonObject).map(schemaMessage) };
+  if (Array.isArray(s.allOf)) m.allOf = s.allOf.filter(isJsonObject).map(schemaMessage);
+  if (isJsonObject(s.properties)) {
     m.properties = {
       additionalProperties: Object.entries(s.properties)
-        .filter(([, v]) => isObject(v))
+        .filter(([, v]) => isJsonObject(v))
         .map(([name, v]) => ({ name, value: schemaMessage(v as JsonObject) })),
     };
   }
@@ -228,7 +224,7 @@ function parameterMessage(p: JsonObject): Message {
           in: 'body',
           ...(typeof p.description === 'string' ? { description: p.description } : {}),
           required: p.required === true,
-          ...(isObject(p.schema) ? { schema: schemaMessage(p.schema) } : {}),
+          ...(isJsonObject(p.schema) ? { schema: schemaMessage(p.schema) } : {}),
         },
       },
     };
@@ -251,11 +247,11 @@ function operationMessage(op: JsonObject): Message {
   const m: Message = {};
   for (const k of OPERATION_STRINGS) if (typeof op[k] === 'string') m[k] = op[k];
   for (const k of OPERATION_LISTS) if (Array.isArray(op[k])) m[k] = op[k];
-  if (Array.isArray(op.parameters)) m.parameters = op.parameters.filter(isObject).map(parameterMessage);
-  if (isObject(op.responses)) {
+  if (Array.isArray(op.parameters)) m.parameters = op.parameters.filter(isJsonObject).map(parameterMessage);
+  if (isJsonObject(op.responses)) {
     m.responses = {
       responseCode: Object.entries(op.responses)
-        .filter(([, v]) => isObject(v))
+        .filter(([, v]) => isJsonObject(v))
         .map(([name, v]) => {
           const r = v as JsonObject;
           return {
@@ -263,7 +259,7 @@ function operationMessage(op: JsonObject): Message {
             value: {
               response: {
                 description: typeof r.description === 'string' ? r.description : '',
-                ...(isObject(r.schema) ? { schema: { schema: schemaMessage(r.schema) } } : {}),
+                ...(isJsonObject(r.schema) ? { schema: { schema: schemaMessage(r.schema) } } : {}),
               },
             },
           };
@@ -280,29 +276,29 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'] as 
 
 /** Encodes a Swagger 2.0 JSON document as a gnostic `openapi.v2.Document`. */
 export function encodeOpenApiV2Protobuf(doc: JsonObject): Buffer {
-  const paths = isObject(doc.paths) ? doc.paths : {};
-  const definitions = isObject(doc.definitions) ? doc.definitions : {};
-  const info = isObject(doc.info) ? doc.info : {};
+  const paths = isJsonObject(doc.paths) ? doc.paths : {};
+  const definitions = isJsonObject(doc.definitions) ? doc.definitions : {};
+  const info = isJsonObject(doc.info) ? doc.info : {};
   const message: Message = {
     swagger: typeof doc.swagger === 'string' ? doc.swagger : '2.0',
     info: { title: info.title, version: info.version },
     paths: {
       path: Object.entries(paths)
-        .filter(([, v]) => isObject(v))
+        .filter(([, v]) => isJsonObject(v))
         .map(([name, v]) => {
           const item = v as JsonObject;
           const value: Message = {};
           for (const method of METHODS) {
             const op = item[method];
-            if (isObject(op)) value[method] = operationMessage(op);
+            if (isJsonObject(op)) value[method] = operationMessage(op);
           }
-          if (Array.isArray(item.parameters)) value.parameters = item.parameters.filter(isObject).map(parameterMessage);
+          if (Array.isArray(item.parameters)) value.parameters = item.parameters.filter(isJsonObject).map(parameterMessage);
           return { name, value };
         }),
     },
     definitions: {
       additionalProperties: Object.entries(definitions)
-        .filter(([, v]) => isObject(v))
+        .filter(([, v]) => isJsonObject(v))
         .map(([name, v]) => ({ name, value: schemaMessage(v as JsonObject) })),
     },
   };

@@ -18,6 +18,7 @@ import {
   openApiV3PathKey,
   type CustomSchemaSource,
 } from './openapi-documents.js';
+import { parseMediaRanges } from '../api/index.js';
 
 /** What the HTTP layer sends for a discovery request. */
 export interface DiscoveryResponse {
@@ -54,31 +55,13 @@ const JSON_TYPE = 'application/json';
  */
 const V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
 
-interface MediaRange {
-  type: string;
-  params: Record<string, string>;
-}
-
-function parseAccept(accept: string | undefined): MediaRange[] {
-  if (!accept) return [];
-  return accept.split(',').map((part) => {
-    const [type = '', ...rest] = part.split(';').map((s) => s.trim());
-    const params: Record<string, string> = {};
-    for (const p of rest) {
-      const eq = p.indexOf('=');
-      if (eq > 0) params[p.slice(0, eq).trim().toLowerCase()] = p.slice(eq + 1).trim();
-    }
-    return { type: type.toLowerCase(), params };
-  });
-}
-
 /**
  * Picks aggregated discovery when the first acceptable media range asks for it, in the client's
  * order (client-go sends v2, then v2beta1, then plain JSON; kubectl 1.27 sends v2beta1 first).
  * Protobuf ranges are skipped: this server answers discovery in JSON only.
  */
 export function negotiateDiscovery(accept: string | undefined): AggregatedVersion | undefined {
-  for (const range of parseAccept(accept)) {
+  for (const range of parseMediaRanges(accept)) {
     const jsonLike = range.type === JSON_TYPE || range.type === 'application/*' || range.type === '*/*';
     if (!jsonLike) continue;
     if (range.params.g === undefined && range.params.as === undefined) return undefined;
@@ -184,7 +167,7 @@ export class DiscoveryHandler {
   }
 
   private openApiV2(accept: string | undefined, headers: DiscoveryRequestHeaders): DiscoveryResponse {
-    const wantsProtobuf = parseAccept(accept).some((r) => r.type.startsWith('application/com.github.proto-openapi.spec.v2'));
+    const wantsProtobuf = parseMediaRanges(accept).some((r) => r.type.startsWith('application/com.github.proto-openapi.spec.v2'));
     const json = this.cached('openapi:v2:json', () =>
       JSON.stringify(openApiV2Document(this.registry.all(), this.types, this.customSchema)),
     );

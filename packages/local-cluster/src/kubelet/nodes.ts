@@ -3,19 +3,11 @@
  * Leases in kube-node-lease, as the kubelet's node status manager and lease controller do
  * (pkg/kubelet/kubelet_node_status.go, k8s.io/component-helpers/apimachinery/lease).
  */
-import { ApiError, type KubeObject } from '../api/index.js';
+import { ApiError, rfc3339, rfc3339Micro, type KubeObject } from '../api/index.js';
 import type { ApiCore } from '../apiserver/index.js';
 
 /** The fixed size of a simulated node. */
 export const NODE_CAPACITY = { cpu: '4', memory: '8Gi', pods: '110', 'ephemeral-storage': '100Gi', 'hugepages-2Mi': '0' };
-
-function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-function microTime(d: Date): string {
-  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
 
 /** A condition of node.status. */
 interface NodeCondition {
@@ -146,7 +138,7 @@ export class SimulatedNode {
   async renewLease(): Promise<void> {
     const leaseType = this.core.typeOf('coordination.k8s.io', 'v1', 'leases');
     const key = { resource: 'coordination.k8s.io/leases', namespace: 'kube-node-lease', name: this.name };
-    const renewTime = microTime(this.now());
+    const renewTime = rfc3339Micro(this.now());
     const lease = this.core.store.get(key);
     try {
       if (!lease) {

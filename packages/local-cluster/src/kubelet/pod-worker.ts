@@ -9,7 +9,7 @@
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiError, type KubeObject } from '../api/index.js';
+import { ApiError, rfc3339, type KubeObject } from '../api/index.js';
 import type { ApiCore } from '../apiserver/index.js';
 import type { ContainerExit, ContainerRuntime, ContainerSpec, RunningContainer, VolumeDirectory } from '../runtime/index.js';
 import { ContainerConfigError, containerEnvironment } from './env.js';
@@ -58,10 +58,6 @@ type ContainerState =
   | { terminated: { exitCode: number; reason: string; message?: string; signal?: number; startedAt: string; finishedAt: string; containerID: string } };
 
 let containerSeq = 0;
-
-function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 /** One container of the pod and its current instance. */
 class ContainerRecord implements ContainerLogState {

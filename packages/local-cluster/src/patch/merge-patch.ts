@@ -1,15 +1,11 @@
 /** RFC 7386 JSON merge patch (`application/merge-patch+json`). */
-import { errors, type JsonObject, type JsonValue } from '../api/index.js';
+import { errors, isJsonObject, type JsonObject, type JsonValue } from '../api/index.js';
 import { copyOriginal, goKindName, parsePatch, type PatchInput } from './patch-input.js';
-
-function isObject(value: JsonValue | undefined): value is JsonObject {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 /** RFC 7386 MergePatch: objects merge key by key, null deletes, everything else replaces. */
 function mergePatchValue(target: JsonValue | undefined, patch: JsonValue): JsonValue {
-  if (!isObject(patch)) return patch;
-  const result: JsonObject = isObject(target) ? target : {};
+  if (!isJsonObject(patch)) return patch;
+  const result: JsonObject = isJsonObject(target) ? target : {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) {
       delete result[key];
@@ -29,7 +25,7 @@ function mergePatchValue(target: JsonValue | undefined, patch: JsonValue): JsonV
 export function applyMergePatch(original: object, patch: PatchInput): JsonObject {
   const parsed = parsePatch(patch, () => 'Invalid JSON Patch');
   if (parsed === null) throw errors.badRequest('Invalid JSON Patch');
-  if (!isObject(parsed)) {
+  if (!isJsonObject(parsed)) {
     throw errors.badRequest(`json: cannot unmarshal ${goKindName(parsed)} into Go value of type map[string]interface {}`);
   }
   return mergePatchValue(copyOriginal(original), parsed) as JsonObject;

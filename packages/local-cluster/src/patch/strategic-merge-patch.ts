@@ -11,7 +11,7 @@
  * (k8s.io/apiserver/pkg/endpoints/handlers/patch.go) does: malformed directives 400, lists of lists
  * 422, anything else 500 with the strategicpatch message.
  */
-import { ApiError, errors, type JsonObject, type JsonValue } from '../api/index.js';
+import { ApiError, errors, isJsonObject, type JsonObject, type JsonValue } from '../api/index.js';
 import type { TypeRef, TypeSet } from '../schema/index.js';
 import { goSliceStable } from './go-stable-sort.js';
 import { copyOriginal, goFormat, goKindName, parsePatch, unclassified, unprocessable, type PatchInput } from './patch-input.js';
@@ -48,10 +48,6 @@ interface ListPatchMeta {
   element: TypeRef | undefined;
 }
 
-function isObject(value: JsonValue | undefined): value is JsonObject {
-  return value !== null && value !== undefined && typeof value === 'object' && !Array.isArray(value);
-}
-
 /** Go reflect type name of a decoded JSON value, for ErrBadArgType messages. */
 function goTypeName(value: unknown): string {
   if (Array.isArray(value)) return '[]interface {}';
@@ -86,7 +82,7 @@ function extractKey(key: string, prefix: string): string {
 /** Removes null map values everywhere (discardNullValuesFromPatch). */
 function discardNulls(value: JsonValue): JsonValue {
   if (Array.isArray(value)) return value.map(discardNulls);
-  if (isObject(value)) {
+  if (isJsonObject(value)) {
     const out: JsonObject = {};
     for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = discardNulls(v);
     return out;
@@ -130,7 +126,7 @@ function deduplicateScalars(values: JsonValue[]): JsonValue[] {
 }
 
 function mergeKeyValue(item: JsonValue | undefined, mergeKey: string): JsonValue | undefined {
-  return isObject(item) ? item[mergeKey] : undefined;
+  return isJsonObject(item) ? item[mergeKey] : undefined;
 }
 
 /** Index of `value` in `list`, by merge key for maps (strategicpatch's index). */
@@ -146,7 +142,7 @@ function indexIn(list: JsonValue[], value: JsonValue, mergeKey: string, kind: El
 function findByKey(list: JsonValue[], mergeKey: string, value: JsonValue | undefined): number {
   for (let i = 0; i < list.length; i++) {
     const item = list[i];
-    if (!isObject(item)) throw unclassified(`value for key ${i} is not a map.`);
+    if (!isJsonObject(item)) throw unclassified(`value for key ${i} is not a map.`);
     if (mergeKey in item && item[mergeKey] === value) return i;
   }
   return -1;
@@ -155,14 +151,14 @@ function findByKey(list: JsonValue[], mergeKey: string, value: JsonValue | undef
 function requireMergeKeys(mergeKey: string, ...lists: JsonValue[][]): void {
   for (const list of lists) {
     for (const item of list) {
-      if (!isObject(item)) throw badArgType('map', item);
+      if (!isJsonObject(item)) throw badArgType('map', item);
       if (!(mergeKey in item)) throw noMergeKey(item, mergeKey);
     }
   }
 }
 
 function isDeleteDirective(item: JsonValue): boolean {
-  return isObject(item) && item[DIRECTIVE] === DELETE;
+  return isJsonObject(item) && item[DIRECTIVE] === DELETE;
 }
 
 /** Sorts `toSort` by the order of `order` (normalizeSliceOrder); delete directives go last. */
@@ -225,7 +221,7 @@ function partitionByPresence(list: JsonValue[], by: JsonValue[], mergeKey: strin
   for (const v of list) {
     let found: boolean;
     if (kind === 'object') {
-      if (!isObject(v)) throw badArgType('map', v);
+      if (!isJsonObject(v)) throw badArgType('map', v);
       if (!(mergeKey in v)) throw noMergeKey(v, mergeKey);
       found = findByKey(by, mergeKey, v[mergeKey]) >= 0;
     } else {
@@ -280,7 +276,7 @@ class StrategicMerger {
         if (!isDeleteList) original[key] = discardNulls(patchValue);
         continue;
       }
-      if (isObject(originalValue)) {
+      if (isJsonObject(originalValue)) {
         original[key] = this.mergeMap(originalValue, patchValue as JsonObject, fieldType);
       } else if (Array.isArray(originalValue)) {
         original[key] = this.mergeSliceHandler(originalValue, patchValue as JsonValue[], fieldType, isDeleteList);
@@ -297,10 +293,10 @@ class StrategicMerger {
    * object without directive remnants in untyped places.
    */
   freshValue(patchValue: JsonValue, fieldType: TypeRef | undefined): JsonValue {
-    if (isObject(patchValue)) return this.mergeMap({}, patchValue, fieldType);
+    if (isJsonObject(patchValue)) return this.mergeMap({}, patchValue, fieldType);
     if (Array.isArray(patchValue)) {
       const meta = this.listMeta(fieldType);
-      const items = meta.merge ? patchValue.filter((v) => !(isObject(v) && DIRECTIVE in v)) : patchValue;
+      const items = meta.merge ? patchValue.filter((v) => !(isJsonObject(v) && DIRECTIVE in v)) : patchValue;
       return discardNulls(items);
     }
     return patchValue;
@@ -353,7 +349,7 @@ class StrategicMerger {
 
       let merged: JsonValue[];
       if (foundOriginal && !foundPatch) merged = originalItems;
-      else if (!foundOriginal && foundPatch) merged = patchItems.filter((v) => !(isObject(v) && DIRECTIVE in v));
+      else if (!foundOriginal && foundPatch) merged = patchItems.filter((v) => !(isJsonObject(v) && DIRECTIVE in v));
       else if (foundOriginal && foundPatch) merged = this.mergeSliceHandler(originalItems, patchItems, listType, false);
       else continue;
 
@@ -417,7 +413,7 @@ class StrategicMerger {
         if (!(mergeKey in element)) throw noMergeKey(element, mergeKey);
         const value = element[mergeKey];
         remaining = remaining.filter((v) => {
-          if (!isObject(v)) throw unclassified('value for key 0 is not a map.');
+          if (!isJsonObject(v)) throw unclassified('value for key 0 is not a map.');
           return !(mergeKey in v && v[mergeKey] === value);
         });
       } else if (directive === REPLACE) {
@@ -437,12 +433,12 @@ function validatePatchWithSetOrderList(patchList: JsonValue[], order: JsonValue[
   if (order.length === 0 || patchList.length === 0) return;
   let nonDelete = patchList;
   if (mergeKey) {
-    for (const item of patchList) if (!isObject(item)) throw badArgType('map', item);
+    for (const item of patchList) if (!isJsonObject(item)) throw badArgType('map', item);
     nonDelete = patchList.filter((i) => !isDeleteDirective(i));
   }
   const keyOf = (item: JsonValue): JsonValue | undefined => {
     if (!mergeKey) return item;
-    if (!isObject(item)) throw badArgType('map', item);
+    if (!isJsonObject(item)) throw badArgType('map', item);
     if (!(mergeKey in item)) throw noMergeKey(item, mergeKey);
     return item[mergeKey];
   };
@@ -450,7 +446,7 @@ function validatePatchWithSetOrderList(patchList: JsonValue[], order: JsonValue[
   let orderIndex = 0;
   while (patchIndex < nonDelete.length && orderIndex < order.length) {
     const item = nonDelete[patchIndex] as JsonValue;
-    if (isObject(item) && DIRECTIVE in item) {
+    if (isJsonObject(item) && DIRECTIVE in item) {
       patchIndex++;
       continue;
     }
@@ -478,7 +474,7 @@ export function applyStrategicMergePatch(
   const parsed = parsePatch(patch);
   const result = copyOriginal(original);
   if (parsed === null) return result;
-  if (!isObject(parsed)) {
+  if (!isJsonObject(parsed)) {
     throw errors.badRequest(`json: cannot unmarshal ${goKindName(parsed)} into Go value of type map[string]interface {}`);
   }
   const root = typeName ? typeSet.resolve({ namedType: typeName }) : undefined;

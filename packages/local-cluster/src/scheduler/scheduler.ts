@@ -5,7 +5,7 @@
  * wait, with PodScheduled=False/Unschedulable as the real scheduler reports it
  * (pkg/scheduler/framework/plugins/volumebinding).
  */
-import { ApiError, type KubeObject } from '../api/index.js';
+import { ApiError, rfc3339, type KubeObject } from '../api/index.js';
 import type { ApiCore } from '../apiserver/index.js';
 
 /** The field manager of bindings, as the user agent kube-scheduler sends. */
@@ -97,10 +97,6 @@ export function nodeFits(pod: KubeObject, node: KubeObject): boolean {
 function nodeReady(node: KubeObject): boolean {
   const conditions = ((node.status ?? {}) as { conditions?: { type: string; status: string }[] }).conditions ?? [];
   return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
-}
-
-function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Options of {@link Scheduler.start}. */

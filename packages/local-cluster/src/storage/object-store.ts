@@ -1,7 +1,6 @@
-import { ApiError, errors, type KubeObject, type ResourceRef } from '../api/index.js';
+import { ApiError, errors, jsonEqual, type KubeObject, type ResourceRef } from '../api/index.js';
 import { ChangeHistory, type Change } from './change-history.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
-import { jsonEqual } from './deep-equal.js';
 import { copyObject, jsonSafeCopy } from './object-copy.js';
 import { insertSorted, lowerBound, removeSorted, upperBound } from './sorted-ids.js';
 import { StoreFiles, type LoadedRecord, type SnapshotContent } from './store-files.js';

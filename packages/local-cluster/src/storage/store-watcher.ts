@@ -31,21 +31,7 @@ export function deliveredEvent(
       : { type, key, revision, object: deepFreeze(object) };
   }
   let objectCopy: KubeObject | undefined;
-  let prevCopy: KubeObject | undefined;
-  if (!prev) {
-    return {
-      type,
-      key,
-      revision,
-      get object(): KubeObject {
-        return (objectCopy ??= copyObject(object));
-      },
-      set object(value: KubeObject) {
-        objectCopy = value;
-      },
-    };
-  }
-  return {
+  const event: StoreEvent = {
     type,
     key,
     revision,
@@ -55,13 +41,20 @@ export function deliveredEvent(
     set object(value: KubeObject) {
       objectCopy = value;
     },
-    get prevObject(): KubeObject | undefined {
-      return (prevCopy ??= copyObject(prev));
-    },
-    set prevObject(value: KubeObject | undefined) {
-      prevCopy = value;
-    },
   };
+  // Without a previous state the event has no `prevObject` member at all (not one reading undefined).
+  if (prev) {
+    let prevCopy: KubeObject | undefined;
+    Object.defineProperty(event, 'prevObject', {
+      enumerable: true,
+      configurable: true,
+      get: (): KubeObject | undefined => (prevCopy ??= copyObject(prev)),
+      set: (value: KubeObject | undefined) => {
+        prevCopy = value;
+      },
+    });
+  }
+  return event;
 }
 
 /** The object a filter transition reports as DELETED: the old state at the change's revision. */

@@ -64,6 +64,11 @@ function age(obj: KubeObject, now: Date): string {
   return ageSince(obj.metadata.creationTimestamp, now);
 }
 
+/** The common three-column shape: Name, one column of the kind's own, Age. */
+function nameValueAge(valueColumn: TableColumnDefinition, value: (obj: KubeObject) => TableCell): Printer {
+  return { columns: [NAME_COLUMN, valueColumn, AGE_COLUMN], cells: (o, now) => [name(o), value(o), age(o, now)] };
+}
+
 /** `a=b,c in (d)`: a LabelSelector as kubectl prints it (metav1.FormatLabelSelector). */
 export function formatLabelSelector(selector: unknown): string {
   const s = dict(selector);
@@ -86,8 +91,9 @@ function mapSelector(selector: unknown): string {
   return entries.length ? entries.map(([k, v]) => `${k}=${str(v)}`).join(',') : '<none>';
 }
 
-function templateContainers(obj: KubeObject): [string, string] {
-  const containers = list(dict(dict(dict(obj.spec).template).spec).containers);
+/** The container names and images of a pod template, comma-joined (the wide Containers/Images columns). */
+function templateContainers(template: unknown): [string, string] {
+  const containers = list(dict(dict(template).spec).containers);
   return [containers.map((c) => str(c.name)).join(','), containers.map((c) => str(c.image)).join(',')];
 }
 
@@ -321,14 +327,8 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
       return [name(o), str(spec.type) || 'ClusterIP', orNone(str(spec.clusterIP)), serviceExternalIP(spec, dict(o.status)), servicePorts(spec), age(o, now), mapSelector(spec.selector)];
     },
   },
-  '/endpoints': {
-    columns: [NAME_COLUMN, column('Endpoints', 'string', 'Endpoints of the service.'), AGE_COLUMN],
-    cells: (o, now) => [name(o), formatEndpoints(list(o.subsets)), age(o, now)],
-  },
-  '/namespaces': {
-    columns: [NAME_COLUMN, column('Status', 'string', 'The status of the namespace'), AGE_COLUMN],
-    cells: (o, now) => [name(o), str(dict(o.status).phase) || 'Active', age(o, now)],
-  },
+  '/endpoints': nameValueAge(column('Endpoints', 'string', 'Endpoints of the service.'), (o) => formatEndpoints(list(o.subsets))),
+  '/namespaces': nameValueAge(column('Status', 'string', 'The status of the namespace'), (o) => str(dict(o.status).phase) || 'Active'),
   '/nodes': {
     columns: [
       NAME_COLUMN,
@@ -369,10 +369,7 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
       ];
     },
   },
-  '/configmaps': {
-    columns: [NAME_COLUMN, column('Data', 'string', 'The number of entries in the data and binaryData fields.'), AGE_COLUMN],
-    cells: (o, now) => [name(o), Object.keys(dict(o.data)).length + Object.keys(dict(o.binaryData)).length, age(o, now)],
-  },
+  '/configmaps': nameValueAge(column('Data', 'string', 'The number of entries in the data and binaryData fields.'), (o) => Object.keys(dict(o.data)).length + Object.keys(dict(o.binaryData)).length),
   '/secrets': {
     columns: [
       NAME_COLUMN,
@@ -382,10 +379,7 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
     ],
     cells: (o, now) => [name(o), str(o.type) || 'Opaque', Object.keys(dict(o.data)).length + Object.keys(dict(o.stringData)).length, age(o, now)],
   },
-  '/serviceaccounts': {
-    columns: [NAME_COLUMN, column('Secrets', 'string', 'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.'), AGE_COLUMN],
-    cells: (o, now) => [name(o), list(o.secrets).length, age(o, now)],
-  },
+  '/serviceaccounts': nameValueAge(column('Secrets', 'string', 'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.'), (o) => list(o.secrets).length),
   '/persistentvolumeclaims': {
     columns: [
       NAME_COLUMN,
@@ -454,7 +448,7 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
   'apps/statefulsets': {
     columns: [NAME_COLUMN, column('Ready', 'string', 'Number of the pod with ready state'), AGE_COLUMN, CONTAINERS_COLUMN, IMAGES_COLUMN],
     cells: (o, now) => {
-      const [c, i] = templateContainers(o);
+      const [c, i] = templateContainers(dict(o.spec).template);
       return [name(o), `${num(dict(o.status).readyReplicas)}/${num(dict(o.spec).replicas ?? 1)}`, age(o, now), c, i];
     },
   },
@@ -472,7 +466,7 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
     cells: (o, now) => {
       const spec = dict(o.spec);
       const status = dict(o.status);
-      const [c, i] = templateContainers(o);
+      const [c, i] = templateContainers(dict(o.spec).template);
       return [name(o), `${num(status.readyReplicas)}/${num(spec.replicas ?? 1)}`, num(status.updatedReplicas), num(status.availableReplicas), age(o, now), c, i, formatLabelSelector(spec.selector)];
     },
   },
@@ -490,7 +484,7 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
     cells: (o, now) => {
       const spec = dict(o.spec);
       const status = dict(o.status);
-      const [c, i] = templateContainers(o);
+      const [c, i] = templateContainers(dict(o.spec).template);
       return [name(o), num(spec.replicas ?? 1), num(status.replicas), num(status.readyReplicas), age(o, now), c, i, formatLabelSelector(spec.selector)];
     },
   },
@@ -510,7 +504,7 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
     ],
     cells: (o, now) => {
       const status = dict(o.status);
-      const [c, i] = templateContainers(o);
+      const [c, i] = templateContainers(dict(o.spec).template);
       return [
         name(o),
         num(status.desiredNumberScheduled),
@@ -535,10 +529,7 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
     ],
     cells: (o, now) => [name(o), controllerOf(o), num(o.revision), age(o, now)],
   },
-  'coordination.k8s.io/leases': {
-    columns: [NAME_COLUMN, column('Holder', 'string', 'The holder of the lease'), AGE_COLUMN],
-    cells: (o, now) => [name(o), str(dict(o.spec).holderIdentity), age(o, now)],
-  },
+  'coordination.k8s.io/leases': nameValueAge(column('Holder', 'string', 'The holder of the lease'), (o) => str(dict(o.spec).holderIdentity)),
   'policy/poddisruptionbudgets': {
     columns: [
       NAME_COLUMN,
@@ -649,7 +640,7 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
       const start = str(status.startTime);
       const end = str(status.completionTime);
       const duration = start ? ageSince(start, end ? new Date(end) : now) : '';
-      const [c, i] = templateContainers(o);
+      const [c, i] = templateContainers(dict(o.spec).template);
       return [name(o), state, completions, duration, age(o, now), c, i, formatLabelSelector(spec.selector)];
     },
   },
@@ -670,7 +661,7 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
       const spec = dict(o.spec);
       const status = dict(o.status);
       const jobSpec = dict(dict(spec.jobTemplate).spec);
-      const containers = list(dict(dict(jobSpec.template).spec).containers);
+      const [c, i] = templateContainers(jobSpec.template);
       const last = str(status.lastScheduleTime);
       return [
         name(o),
@@ -680,8 +671,8 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
         list(status.active).length,
         last ? ageSince(last, now) : '<none>',
         age(o, now),
-        containers.map((c) => str(c.name)).join(','),
-        containers.map((c) => str(c.image)).join(','),
+        c,
+        i,
         formatLabelSelector(jobSpec.selector),
       ];
     },

@@ -3,7 +3,7 @@
  * (k8s.io/kubernetes/pkg/apis/{core,apps,coordination,policy}/validation/validation.go), with
  * upstream field paths and messages. Object metadata is checked by validateObjectMeta.
  */
-import { fieldErrors, type StatusCause } from '../api/index.js';
+import { fieldErrors, isJsonObject, jsonEqual, type StatusCause } from '../api/index.js';
 import { isConfigMapKey, isDNS1123Label, isValidLabelValue, isQualifiedName } from './names.js';
 import { validateLabels } from './object-meta.js';
 
@@ -12,29 +12,14 @@ type Obj = Record<string, unknown>;
 const NEGATIVE = 'must be greater than or equal to 0';
 const IMMUTABLE = 'field is immutable';
 
-function isObj(value: unknown): value is Obj {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 function obj(value: unknown): Obj {
-  return isObj(value) ? value : {};
+  return isJsonObject(value) ? value : {};
 }
 function list(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 function str(value: unknown): string {
   return typeof value === 'string' ? value : '';
-}
-
-/** Semantic deep equality of two JSON values (apiequality.Semantic.DeepEqual for plain data). */
-function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => jsonEqual(v, b[i]));
-  if (isObj(a) && isObj(b)) {
-    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
-    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-    return ka.length === kb.length && ka.every((k) => jsonEqual(a[k], b[k]));
-  }
-  return false;
 }
 
 function notFound(field: string, value: unknown): StatusCause {
@@ -246,7 +231,7 @@ function validateStatefulSet(sts: Obj, old: Obj | undefined): StatusCause[] {
     causes.push(fieldErrors.invalid('spec.updateStrategy', strategy, "must be 'RollingUpdate' or 'OnDelete'"));
   }
   const retention = spec.persistentVolumeClaimRetentionPolicy;
-  if (isObj(retention)) {
+  if (isJsonObject(retention)) {
     for (const key of ['whenDeleted', 'whenScaled']) {
       const value = retention[key];
       if (value !== 'Retain' && value !== 'Delete') {
@@ -256,7 +241,7 @@ function validateStatefulSet(sts: Obj, old: Obj | undefined): StatusCause[] {
   }
   causes.push(...nonNegative(spec.replicas, 'spec.replicas'));
   causes.push(...nonNegative(spec.minReadySeconds, 'spec.minReadySeconds'));
-  if (isObj(spec.ordinals)) causes.push(...nonNegative(spec.ordinals.start, 'spec.ordinals.start'));
+  if (isJsonObject(spec.ordinals)) causes.push(...nonNegative(spec.ordinals.start, 'spec.ordinals.start'));
   causes.push(...validateSelectorAndTemplate(spec, 'statefulset'));
   // Upstream does not validate the StatefulSet template's PodSpec (see ValidatePodTemplateSpecForStatefulSet).
   const podSpec = obj(templateSpec(spec));

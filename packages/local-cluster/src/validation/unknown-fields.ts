@@ -4,12 +4,8 @@
  * kube-apiserver's strict decoding errors write them: `spec.replicass`,
  * `spec.template.spec.containers[0].imagePullPolicyy`.
  */
-import type { JsonObject, JsonValue } from '../api/index.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../api/index.js';
 import type { TypeRef, TypeSet } from '../schema/index.js';
-
-function isObject(value: unknown): value is JsonObject {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 function join(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
@@ -22,7 +18,7 @@ function isOpen(atom: TypeRef): boolean {
 
 function walkUnknown(typeSet: TypeSet, value: unknown, atom: TypeRef, path: string, out: string[]): void {
   if (isOpen(atom) && !atom.map && !atom.list) return;
-  if (isObject(value) && atom.map) {
+  if (isJsonObject(value) && atom.map) {
     const map = atom.map;
     for (const [key, child] of Object.entries(value)) {
       const ref = typeSet.member(map, key);
@@ -50,7 +46,7 @@ export function findUnknownFields(obj: unknown, typeSet: TypeSet, typeName: stri
 
 function prune(typeSet: TypeSet, value: JsonValue, atom: TypeRef): JsonValue {
   if (isOpen(atom) && !atom.map && !atom.list) return value;
-  if (isObject(value) && atom.map) {
+  if (isJsonObject(value) && atom.map) {
     const map = atom.map;
     const out: JsonObject = {};
     for (const [key, child] of Object.entries(value)) {
@@ -70,7 +66,7 @@ function prune(typeSet: TypeSet, value: JsonValue, atom: TypeRef): JsonValue {
 /** A copy of `obj` without the fields the schema does not define (what decoding a built-in drops). */
 export function pruneUnknownFields(obj: JsonObject, typeSet: TypeSet, typeName: string): JsonObject {
   const pruned = prune(typeSet, obj, typeSet.resolve({ namedType: typeName }));
-  return isObject(pruned) ? pruned : {};
+  return isJsonObject(pruned) ? pruned : {};
 }
 
 /**

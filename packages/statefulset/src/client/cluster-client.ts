@@ -3,7 +3,7 @@
  * interface of this package's own so the engine can be tested against an in-memory fake and
  * run against `@opkit/core`'s KubeClient through {@link clusterClientFrom}.
  */
-import type { KubeObject } from './types.js';
+import type { KubeObject } from '@opkit/core';
 
 /** Names one object: its kind (apiVersion + kind), namespace and name. */
 export interface ObjectRef {

@@ -5,7 +5,7 @@
  * merge of the applied fields (no managedFields); that is enough for an operator's own objects.
  */
 import { randomUUID } from 'node:crypto';
-import type { KubeObject } from './types.js';
+import type { KubeObject } from '@opkit/core';
 import type { ApplyOptions, ClusterClient, DeleteOptions, KindRef, MergePatchOptions, ObjectRef } from './cluster-client.js';
 
 /** An error shaped like an API error (`code` and `reason`), as the fake's callers expect. */

@@ -14,5 +14,6 @@ export {
 } from './cluster-client.js';
 export { clusterClientFrom } from './kube-adapter.js';
 export { FakeApiError, FakeClusterClient, mergePatch, type FakeChange } from './fake-cluster-client.js';
-export type { Clock, KubeObject, ObjectMeta, OwnerReference } from './types.js';
+// The object shapes are `@opkit/core`'s, re-exported so operators need one import for both.
+export type { KubeObject, ObjectMeta, OwnerReference } from '@opkit/core';
 export type { KubeClientLike } from './kube-adapter.js';

@@ -1,28 +1,15 @@
 /**
  * {@link ClusterClient} over `@opkit/core`'s KubeClient: what an operator passes to the member
- * group and the runbook engine in production and in local-cluster tests. Typed structurally
- * ({@link KubeClientLike}) so this package does not depend on core's still-moving root exports.
+ * group and the runbook engine in production and in local-cluster tests.
  */
+import { parseApiVersion, type GroupVersionKind, type KubeClient, type KubeObject } from '@opkit/core';
 import { statusCodeOf, type ApplyOptions, type ClusterClient, type DeleteOptions, type KindRef, type MergePatchOptions, type ObjectRef } from './cluster-client.js';
-import type { KubeObject } from './types.js';
 
-type Gvk = { group: string; version: string; kind: string };
+/** The methods of core's KubeClient the adapter calls (a narrower seam, so tests may pass a stand-in). */
+export type KubeClientLike = Pick<KubeClient, 'get' | 'list' | 'apply' | 'patch' | 'create' | 'delete'>;
 
-/** The methods of core's KubeClient the adapter calls. */
-export interface KubeClientLike {
-  get(gvk: Gvk, name: string, opts?: { namespace?: string }): Promise<KubeObject>;
-  list(gvk: Gvk, opts?: { namespace?: string; labelSelector?: string }): Promise<{ items: KubeObject[] }>;
-  apply(obj: KubeObject, opts?: { fieldManager?: string; force?: boolean }): Promise<KubeObject>;
-  patch(gvk: Gvk, name: string, patch: unknown, opts?: { type?: 'merge'; namespace?: string; subresource?: string; fieldManager?: string }): Promise<KubeObject>;
-  create(obj: KubeObject): Promise<KubeObject>;
-  delete(gvk: Gvk, name: string, opts?: { namespace?: string; propagationPolicy?: 'Foreground' | 'Background' | 'Orphan'; preconditions?: { uid?: string } }): Promise<unknown>;
-}
-
-function gvk(ref: KindRef): Gvk {
-  const slash = ref.apiVersion.indexOf('/');
-  return slash < 0
-    ? { group: '', version: ref.apiVersion, kind: ref.kind }
-    : { group: ref.apiVersion.slice(0, slash), version: ref.apiVersion.slice(slash + 1), kind: ref.kind };
+function gvk(ref: KindRef): GroupVersionKind {
+  return { ...parseApiVersion(ref.apiVersion), kind: ref.kind };
 }
 
 /** Adapts a KubeClient to the {@link ClusterClient} interface. */

@@ -7,7 +7,7 @@
  * ran (or its effect is visible), wait; else the safety check; then persist `Acting`, act, persist
  * `Waiting`. Steps that overrun their timeout set the `Degraded` condition and keep going.
  */
-import type { Clock, KubeObject } from '../client/index.js';
+import type { Clock, KubeObject } from '@opkit/core';
 import { refOf, statusCodeOf, type ClusterClient } from '../client/index.js';
 import { silentRunbookLogger, type EventSink, type RunbookLogger } from './events.js';
 import type { RunbookMetrics } from './metrics.js';
@@ -16,7 +16,8 @@ import type { CheckResult, Operation, PlannedOperation, PlannedStep, Runbook, St
 /** Options of {@link RunbookEngine}; every field but `client` has a default. */
 export interface RunbookEngineOptions {
   client: ClusterClient;
-  clock?: Clock;
+  /** Time source (only `now()` is read); core's RealClock and FakeClock fit. Default `Date.now`. */
+  clock?: Pick<Clock, 'now'>;
   events?: EventSink;
   logger?: RunbookLogger;
   metrics?: RunbookMetrics;
@@ -88,7 +89,7 @@ export function operationOf(object: KubeObject): Operation | undefined {
 /** Runs runbooks for custom resources; see the module comment. */
 export class RunbookEngine {
   private readonly client: ClusterClient;
-  private readonly clock: Clock;
+  private readonly clock: Pick<Clock, 'now'>;
   private readonly events: EventSink | undefined;
   private readonly logger: RunbookLogger;
   private readonly metrics: RunbookMetrics | undefined;

@@ -18,6 +18,7 @@ import {
   fnv32a,
   getObject,
   isPodActive,
+  listObjectKeys,
   listObjects,
   objectKey,
   safeEncodedHash,
@@ -111,7 +112,7 @@ export class DeploymentController implements ControllerDefinition {
   }
 
   listKeys(): string[] {
-    return listObjects(this.ctx, this.ctx.types.deployments, undefined).map((d) => objectKey(d.metadata.namespace, d.metadata.name));
+    return listObjectKeys(this.ctx, this.ctx.types.deployments);
   }
 
   async reconcile(key: string): Promise<void> {

@@ -14,6 +14,7 @@ import {
   isPodActive,
   isPodAvailable,
   isPodReady,
+  listObjectKeys,
   listObjects,
   msUntilAvailable,
   objectKey,
@@ -66,7 +67,7 @@ export class ReplicaSetController implements ControllerDefinition {
   }
 
   listKeys(): string[] {
-    return listObjects(this.ctx, this.ctx.types.replicaSets, undefined).map((r) => objectKey(r.metadata.namespace, r.metadata.name));
+    return listObjectKeys(this.ctx, this.ctx.types.replicaSets);
   }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {

@@ -9,6 +9,7 @@ import {
   getObject,
   isPodReady,
   isTerminating,
+  listObjectKeys,
   listObjects,
   objectKey,
   scaledValue,
@@ -131,7 +132,7 @@ export class DisruptionController implements ControllerDefinition {
   }
 
   listKeys(): string[] {
-    return listObjects(this.ctx, this.ctx.types.pdbs, undefined).map((p) => objectKey(p.metadata.namespace, p.metadata.name));
+    return listObjectKeys(this.ctx, this.ctx.types.pdbs);
   }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {

@@ -22,6 +22,7 @@ import {
   getObject,
   isPodReady,
   isTerminating,
+  listObjectKeys,
   listObjects,
   objectKey,
   podPhase,
@@ -163,7 +164,7 @@ abstract class ServiceEndpointsController implements ControllerDefinition {
   protected abstract keysForOwnResource(resource: string, obj: KubeObject): string[];
 
   listKeys(): string[] {
-    return listObjects(this.ctx, this.ctx.types.services, undefined).map((s) => objectKey(s.metadata.namespace, s.metadata.name));
+    return listObjectKeys(this.ctx, this.ctx.types.services);
   }
 
   abstract reconcile(key: string): Promise<void>;

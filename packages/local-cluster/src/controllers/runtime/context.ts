@@ -9,6 +9,7 @@ import type { ResourceType } from '../../registry/index.js';
 import type { Logger } from '../../logging/index.js';
 import type { Clock } from './clock.js';
 import { canonicalJson } from './canonical-json.js';
+import { objectKey } from './controller-loop.js';
 
 /** The field manager of every controller write, as kube-controller-manager's managedFields show. */
 export const CONTROLLER_MANAGER = 'kube-controller-manager';
@@ -63,6 +64,11 @@ export function storeResource(type: ResourceType): string {
 /** Objects of `type` in `namespace` (all namespaces with undefined), read from the store. */
 export function listObjects(ctx: ControllerContext, type: ResourceType, namespace: string | undefined, filter?: (o: KubeObject) => boolean): KubeObject[] {
   return ctx.core.store.list(storeResource(type), { namespace, ...(filter ? { filter } : {}) }).items;
+}
+
+/** The work-queue keys (`namespace/name`) of the objects {@link listObjects} returns across all namespaces. */
+export function listObjectKeys(ctx: ControllerContext, type: ResourceType, filter?: (o: KubeObject) => boolean): string[] {
+  return listObjects(ctx, type, undefined, filter).map((o) => objectKey(o.metadata.namespace, o.metadata.name));
 }
 
 /** One object from the store, or undefined. */

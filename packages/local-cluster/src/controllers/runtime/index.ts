@@ -15,6 +15,7 @@ export {
   controllerTypes,
   deleteIgnoringMissing,
   getObject,
+  listObjectKeys,
   listObjects,
   scaledValue,
   selectorMatcher,

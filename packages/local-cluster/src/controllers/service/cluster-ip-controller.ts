@@ -9,6 +9,7 @@ import type { KubeObject } from '../../api/index.js';
 import {
   CONTROLLER_MANAGER,
   getObject,
+  listObjectKeys,
   listObjects,
   objectKey,
   splitKey,
@@ -43,7 +44,7 @@ export class ClusterIpController implements ControllerDefinition {
   }
 
   listKeys(): string[] {
-    return listObjects(this.ctx, this.ctx.types.services, undefined, needsAddress).map((s) => objectKey(s.metadata.namespace, s.metadata.name));
+    return listObjectKeys(this.ctx, this.ctx.types.services, needsAddress);
   }
 
   async reconcile(key: string): Promise<void> {

@@ -32,6 +32,7 @@ import {
   isPodAvailable,
   isRunningAndReady,
   isTerminating,
+  listObjectKeys,
   listObjects,
   msUntilAvailable,
   objectKey,
@@ -172,7 +173,7 @@ export class StatefulSetController implements ControllerDefinition {
   }
 
   listKeys(): string[] {
-    return listObjects(this.ctx, this.ctx.types.statefulSets, undefined).map((s) => objectKey(s.metadata.namespace, s.metadata.name));
+    return listObjectKeys(this.ctx, this.ctx.types.statefulSets);
   }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {

@@ -21,6 +21,7 @@ import {
   CONTROLLER_MANAGER,
   deleteIgnoringMissing,
   getObject,
+  listObjectKeys,
   listObjects,
   objectKey,
   splitKey,
@@ -111,7 +112,7 @@ export class PersistentVolumeController implements ControllerDefinition {
 
   listKeys(): string[] {
     return [
-      ...listObjects(this.ctx, this.ctx.types.pvcs, undefined).map((c) => `claim:${objectKey(c.metadata.namespace, c.metadata.name)}`),
+      ...listObjectKeys(this.ctx, this.ctx.types.pvcs).map((k) => `claim:${k}`),
       ...listObjects(this.ctx, this.ctx.types.pvs, undefined).map((v) => `volume:${v.metadata.name ?? ''}`),
     ];
   }
