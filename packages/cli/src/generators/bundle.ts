@@ -3,7 +3,7 @@
  * format): manifests/ with the ClusterServiceVersion, CRDs and metrics Service; metadata/annotations.yaml;
  * tests/scorecard/config.yaml; and bundle.Dockerfile at the project root.
  */
-import { crdFileName, storageVersion, type CustomResourceDefinitionDocument } from './crd.js';
+import { checkCustomResourceDefinitions, crdFileName, storageVersion, type CustomResourceDefinitionDocument } from './crd.js';
 import { toYaml, type GeneratedFile } from './files.js';
 import { managerDeploymentSpec, metricsService } from './manifests.js';
 import type { ProjectManifest } from './project.js';
@@ -142,6 +142,7 @@ export function bundleFiles(
   declarations: ControllerRbacDeclaration[],
   options: BundleOptions = {},
 ): GeneratedFile[] {
+  checkCustomResourceDefinitions(crds);
   const annotations = bundleAnnotations(project, options);
   const service = metricsService(project);
   delete (service.metadata as Record<string, unknown>).namespace; // OLM installs it into the operator's namespace.

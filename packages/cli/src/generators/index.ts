@@ -20,7 +20,7 @@ export {
   type ProjectManifest,
   type ProjectResource,
 } from './project.js';
-export { crdFiles, crdFileName, storageVersion, type CustomResourceDefinitionDocument } from './crd.js';
+export { checkCustomResourceDefinitions, crdFiles, crdFileName, storageVersion, type CustomResourceDefinitionDocument } from './crd.js';
 export {
   deriveRbacRules,
   leaderElectionRules,

@@ -76,15 +76,26 @@ export async function loadCustomResourceDefinitions(root: string, manifest: Proj
     throw new UserInputError(`no compiled definitions in ${path.join(manifest.outDir, 'api')}: run "npm run build" first`);
   }
   const crds: CustomResourceDefinitionDocument[] = [];
+  // An index.js re-exporting a definition hands the same object out again (ESM caches modules), and
+  // two objects may describe the very same CRD: both count once. Differing CRDs of one name still fail
+  // in crdFiles.
+  const seenDefinitions = new Set<unknown>();
+  const seenDocuments = new Set<string>();
   for (const file of files) {
     const mod = await importModule(file);
     for (const value of Object.values(mod)) {
-      if (!isDefinition(value)) continue;
+      if (!isDefinition(value) || seenDefinitions.has(value)) continue;
+      seenDefinitions.add(value);
+      let crd: CustomResourceDefinitionDocument;
       try {
-        crds.push(value.toCRD());
+        crd = value.toCRD();
       } catch (err) {
         throw new UserInputError(`${path.relative(root, file)}: ${(err as Error).message}`);
       }
+      const text = JSON.stringify(crd);
+      if (seenDocuments.has(text)) continue;
+      seenDocuments.add(text);
+      crds.push(crd);
     }
   }
   return crds;
@@ -94,6 +105,8 @@ export async function loadCustomResourceDefinitions(root: string, manifest: Proj
 export async function loadRbacDeclarations(root: string, manifest: ProjectManifest): Promise<ControllerRbacDeclaration[]> {
   const files = await jsFiles(path.join(root, manifest.outDir, 'controllers'));
   const out: ControllerRbacDeclaration[] = [];
+  // the same declaration re-exported by controllers/index.js counts once
+  const seen = new Set<string>();
   for (const file of files) {
     const mod = await importModule(file);
     const rbac = mod.rbac;
@@ -101,6 +114,9 @@ export async function loadRbacDeclarations(root: string, manifest: ProjectManife
     const list = Array.isArray(rbac) ? rbac : [rbac];
     for (const decl of list) {
       if (!isRbacDeclaration(decl)) throw new UserInputError(`${path.relative(root, file)}: "rbac" must be { for: {group, version, kind}, owns?: [...], watches?: [...] }`);
+      const text = JSON.stringify(decl);
+      if (seen.has(text)) continue;
+      seen.add(text);
       out.push(decl);
     }
   }

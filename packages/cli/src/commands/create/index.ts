@@ -11,6 +11,7 @@ import {
   kindProblem,
   readProjectManifest,
   readTemplates,
+  UserInputError,
   versionProblem,
   writeGeneratedFiles,
 } from '../../generators/index.js';
@@ -55,6 +56,10 @@ Examples:
         if (flags.namespaced && flags.cluster) throw usageError('choose one of --namespaced and --cluster');
         const root = path.resolve(flags.dir);
         const manifest = await readProjectManifest(root);
+        // Every problem with the given flags at once, before asking for missing ones.
+        const given: [string | undefined, (v: string) => string | undefined][] = [[flags.kind, kindProblem], [flags.version, versionProblem], [flags.group, groupProblem]];
+        const problems = given.flatMap(([value, problem]) => (value === undefined ? [] : [problem(value)])).filter((p): p is string => p !== undefined);
+        if (problems.length > 0) throw new UserInputError(problems.join('; '));
         const common = { prompter, yes: flags.yes };
         const group = await resolveValue({ ...common, given: flags.group, flag: '--group', question: `API group (completed with .${manifest.domain})`, validate: groupProblem });
         const version = await resolveValue({ ...common, given: flags.version, flag: '--version', question: 'API version', validate: versionProblem, fallback: 'v1alpha1' });
