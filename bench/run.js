@@ -20,7 +20,9 @@ function build() {
     execFileSync('npx', ['tsc', '-b'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   } catch {
     // a type error elsewhere in the repo need not stop the benchmarks if what they load was built
-    const built = ['packages/core/dist/index.js', 'packages/local-cluster/dist/index.js'].every((f) => existsSync(path.join(root, f)));
+    const built = ['packages/core/dist/index.js', 'packages/local-cluster/dist/index.js'].every((f) =>
+      existsSync(path.join(root, f)),
+    );
     if (!built) throw new Error('the build failed and packages/core or packages/local-cluster has no dist');
     process.stderr.write('tsc -b reported errors; running on the existing dist\n');
   }
@@ -30,13 +32,17 @@ function machine() {
   const cpus = os.cpus();
   return [
     `node ${process.version}, ${os.type()} ${os.release()} ${os.arch()}`,
-    `${os.availableParallelism?.() ?? cpus.length} CPUs (${cpus[0]?.model ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    `${os.availableParallelism?.() ?? cpus.length} CPUs (${cpus[0]?.model ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
   ].join('\n');
 }
 
 function table(head, rows) {
   const widths = head.map((_, i) => Math.max(...[head, ...rows].map((r) => String(r[i]).length)));
-  const line = (r) => r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  const line = (r) =>
+    r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -72,8 +78,14 @@ async function apiServerBench() {
       ['figure', 'value'],
       [
         [`creates/s (${num(r.writes)} ConfigMaps, no watchers)`, num(r.writesPerSecond)],
-        [`creates/s with ${r.watchers} watchers`, `${num(r.fanoutWritesPerSecond)} (${(r.fanoutWritesPerSecond / r.writesPerSecond).toFixed(2)}× without)`],
-        [`watch events delivered/s (${r.watchers} watchers × ${num(r.fanoutWrites)} writes)`, num(r.eventsPerSecond)],
+        [
+          `creates/s with ${r.watchers} watchers`,
+          `${num(r.fanoutWritesPerSecond)} (${(r.fanoutWritesPerSecond / r.writesPerSecond).toFixed(2)}× without)`,
+        ],
+        [
+          `watch events delivered/s (${r.watchers} watchers × ${num(r.fanoutWrites)} writes)`,
+          num(r.eventsPerSecond),
+        ],
         ['all events delivered after', `${num(r.allDeliveredMs)} ms`],
         ['events delivered', `${num(r.eventsDelivered)} of ${num(r.watchers * r.fanoutWrites)}`],
       ],
@@ -86,7 +98,10 @@ async function failoverBench() {
   const { rows } = await runFailoverBench();
   return [
     'Leader failover: 3 manager processes on one Lease, time until a standby leads (median)',
-    table(['scenario', 'timings (lease/renew/retry)', 'median', 'runs'], rows.map((r) => [r.scenario, r.timings, `${num(r.medianMs)} ms`, r.runsMs.map(num).join(', ')])),
+    table(
+      ['scenario', 'timings (lease/renew/retry)', 'median', 'runs'],
+      rows.map((r) => [r.scenario, r.timings, `${num(r.medianMs)} ms`, r.runsMs.map(num).join(', ')]),
+    ),
   ].join('\n');
 }
 
@@ -96,7 +111,15 @@ async function pipelineBench() {
   const names = { opkit: 'opkit Manager', plain: 'client-node list + Watch loop' };
   return [
     `Pipeline: ${num(objects)} custom resources, each reconciled once with a status write (${workers} workers, one child process per case)`,
-    table(['case', 'wall time', 'reconciles/s', 'peak RSS'], rows.map((r) => [names[r.case] ?? r.case, `${num(r.wallMs)} ms`, num(r.reconcilesPerSecond), `${num(r.peakRssMb)} MB`])),
+    table(
+      ['case', 'wall time', 'reconciles/s', 'peak RSS'],
+      rows.map((r) => [
+        names[r.case] ?? r.case,
+        `${num(r.wallMs)} ms`,
+        num(r.reconcilesPerSecond),
+        `${num(r.peakRssMb)} MB`,
+      ]),
+    ),
   ].join('\n');
 }
 

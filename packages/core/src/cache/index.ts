@@ -6,7 +6,13 @@
 export { Backoff, type BackoffOptions } from './backoff.js';
 // The cache's own time source is exported as InformerClock: `Clock`, `realClock` and `sleep` at the
 // package root are clock/'s (a different timer API), and two `export *` of one name do not compile.
-export { ManualClock, flushPromises, realClock as realInformerClock, type Clock as InformerClock, type TimerHandle } from './clock.js';
+export {
+  ManualClock,
+  flushPromises,
+  realClock as realInformerClock,
+  type Clock as InformerClock,
+  type TimerHandle,
+} from './clock.js';
 export {
   SharedInformerFactory,
   listerWatcherFor,

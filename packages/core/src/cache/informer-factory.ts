@@ -43,6 +43,14 @@ export function listerWatcherFor<T extends KubeObject = KubeObject>(
 ): ListerWatcher<T> {
   const apiVersion = scope.metadataOnly ? 'meta.k8s.io/v1' : formatApiVersion(gvk.group, gvk.version);
   const kind = scope.metadataOnly ? 'PartialObjectMetadata' : gvk.kind;
+  // list items come without apiVersion/kind; cached objects should say what they are
+  const typed = (list: ObjectList<T>): ObjectList<T> => {
+    for (const item of list.items ?? []) {
+      item.apiVersion ??= apiVersion;
+      item.kind ??= kind;
+    }
+    return list;
+  };
   return {
     async list(opts, signal): Promise<ObjectList<T>> {
       const list = await client.list<T>(gvk, {
@@ -55,12 +63,18 @@ export function listerWatcherFor<T extends KubeObject = KubeObject>(
         resourceVersion: opts.resourceVersion,
         signal,
       });
-      // list items come without apiVersion/kind; cached objects should say what they are
-      for (const item of list.items ?? []) {
-        item.apiVersion ??= apiVersion;
-        item.kind ??= kind;
-      }
-      return list;
+      return typed(list);
+    },
+    async *listPages(opts, signal): AsyncGenerator<ObjectList<T>> {
+      const pages = client.listPages<T>(gvk, {
+        namespace: scope.namespace,
+        labelSelector: scope.labelSelector,
+        fieldSelector: scope.fieldSelector,
+        metadataOnly: scope.metadataOnly,
+        pageSize: opts.limit,
+        signal,
+      });
+      for await (const page of pages) yield typed(page);
     },
     watch(opts, signal) {
       return client.watch<T>(
@@ -102,7 +116,10 @@ export class SharedInformerFactory {
   ) {}
 
   /** The informer for a kind and scope, created (not started) on first request. */
-  informerFor<T extends KubeObject = KubeObject>(gvk: GroupVersionKind, opts: InformerForOptions<T> = {}): SharedInformer<T> {
+  informerFor<T extends KubeObject = KubeObject>(
+    gvk: GroupVersionKind,
+    opts: InformerForOptions<T> = {},
+  ): SharedInformer<T> {
     const key = scopeKey(gvk, opts);
     let informer = this.informers.get(key) as SharedInformer<T> | undefined;
     if (!informer) {
@@ -122,7 +139,10 @@ export class SharedInformerFactory {
   }
 
   /** The informer for a kind and scope if one was created. */
-  existingInformer<T extends KubeObject = KubeObject>(gvk: GroupVersionKind, scope: InformerScope = {}): SharedInformer<T> | undefined {
+  existingInformer<T extends KubeObject = KubeObject>(
+    gvk: GroupVersionKind,
+    scope: InformerScope = {},
+  ): SharedInformer<T> | undefined {
     return this.informers.get(scopeKey(gvk, scope)) as SharedInformer<T> | undefined;
   }
 
@@ -147,7 +167,11 @@ export class SharedInformerFactory {
 
   /** Resolves true when every running informer has synced; false if the signal aborts first. */
   async waitForCacheSync(signal?: AbortSignal): Promise<boolean> {
-    const results = await Promise.all(this.all().filter((i) => i.isRunning).map((i) => i.waitForSync(signal)));
+    const results = await Promise.all(
+      this.all()
+        .filter((i) => i.isRunning)
+        .map((i) => i.waitForSync(signal)),
+    );
     return results.every(Boolean);
   }
 

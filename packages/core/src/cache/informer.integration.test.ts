@@ -1,8 +1,8 @@
 /**
  * Informers against the real local API server (@opkit/local-cluster) over HTTPS: initial sync of
- * 10k objects and its cost against a bare paginated list, and recovery from a cut watch, a server
- * restart with persistence, compacted history (410) and a silent stream. In each case the cache
- * ends equal to the server and every delete is delivered exactly once (possibly as a tombstone).
+ * 10k objects and a clean stop, and recovery from a cut watch, a server restart with persistence,
+ * compacted history (410) and a silent stream. In each case the cache ends equal to the server and
+ * every delete is delivered exactly once (possibly as a tombstone). Timings live in bench/informer.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -48,10 +48,20 @@ async function startCluster(opts: Parameters<typeof LocalCluster.start>[0] = {})
 }
 
 /** Tracks deletes per key, to check each is delivered exactly once. */
-function startInformer(client: KubeClient, reflector: ConstructorParameters<typeof SharedInformer>[1] extends infer O ? (O extends { reflector?: infer R } ? R : never) : never = {}) {
-  const informer = new SharedInformer(listerWatcherFor(client, CM, { namespace: 'default', labelSelector: 'suite=it' }), {
-    reflector: { backoff: { initialMs: 20, maxMs: 200 }, ...reflector },
-  });
+function startInformer(
+  client: KubeClient,
+  reflector: ConstructorParameters<typeof SharedInformer>[1] extends infer O
+    ? O extends { reflector?: infer R }
+      ? R
+      : never
+    : never = {},
+) {
+  const informer = new SharedInformer(
+    listerWatcherFor(client, CM, { namespace: 'default', labelSelector: 'suite=it' }),
+    {
+      reflector: { backoff: { initialMs: 20, maxMs: 200 }, ...reflector },
+    },
+  );
   const deletes = new Map<string, number>();
   const tombstones: string[] = [];
   informer.addEventHandler({
@@ -87,52 +97,51 @@ async function converge(client: KubeClient, informer: SharedInformer, timeoutMs 
 }
 
 describe('informers against the local cluster', () => {
-  // SKIPPED: the sync itself takes ~80-200 ms for 10k objects, on par with the bare list, but the
-  // first HTTPS request made after stopping that informer never completes (not even its socket
-  // timeout fires); not reproduced in a smaller probe. Under investigation, see the report.
-  it.skip('syncs 10k ConfigMaps within 1.25x of a bare paginated list + JSON.parse', async () => {
+  // Regression: stop() right after waitForSync() used to hang (and with it every request the test
+  // made next): the reflector opened its watch after the stop, on a signal nothing aborted.
+  it('syncs 10k ConfigMaps, stops at once or mid-watch, and the client keeps working', async () => {
     const cluster = await startCluster();
     const type = cluster.api.registry.byKind('', 'v1', 'ConfigMap')!;
     for (let i = 0; i < 10_000; i++) {
-      await cluster.api.create(type, 'default', cm(`cm-${String(i).padStart(5, '0')}`, { key: `value-${i}`, more: 'x'.repeat(100) }));
+      await cluster.api.create(
+        type,
+        'default',
+        cm(`cm-${String(i).padStart(5, '0')}`, { key: `value-${i}`, more: 'x'.repeat(100) }),
+      );
     }
+    await cluster.api.create(type, 'default', {
+      ...cm('unlabelled'),
+      metadata: { name: 'unlabelled', namespace: 'default' },
+    });
     const client = clientFor(cluster.kubeconfig);
-    await client.mappingFor(CM);
-    const bare = async () => {
-      const t = performance.now();
-      let cont: string | undefined;
-      let n = 0;
-      do {
-        const res = await client.transport.request({
-          method: 'GET',
-          path: '/api/v1/namespaces/default/configmaps',
-          query: { limit: 500, continue: cont, labelSelector: 'suite=it' },
-        });
-        const page = JSON.parse(res.body.toString('utf8')) as { items: unknown[]; metadata: { continue?: string } };
-        n += page.items.length;
-        cont = page.metadata.continue;
-      } while (cont);
-      expect(n).toBe(10_000);
-      return performance.now() - t;
-    };
-    const viaInformer = async () => {
-      const own = clientFor(cluster.kubeconfig);
-      await own.mappingFor(CM);
-      const informer = new SharedInformer(listerWatcherFor(own, CM, { namespace: 'default', labelSelector: 'suite=it' }));
-      const t = performance.now();
+    for (const stopDuringWatch of [false, true, false]) {
+      type ConfigMap = KubeObject & { data?: Record<string, string> };
+      const informer = new SharedInformer(
+        listerWatcherFor<ConfigMap>(client, CM, { namespace: 'default', labelSelector: 'suite=it' }),
+      );
       informer.start();
-      await informer.waitForSync();
-      const ms = performance.now() - t;
+      expect(await informer.waitForSync()).toBe(true);
       expect(informer.indexer.size).toBe(10_000);
+      expect(informer.indexer.get('default/cm-09999')?.data).toEqual({
+        key: 'value-9999',
+        more: 'x'.repeat(100),
+      });
+      expect(informer.indexer.get('default/unlabelled')).toBeUndefined();
+      if (stopDuringWatch) {
+        await client.patch(CM, 'cm-00000', { data: { key: 'changed' } }, { namespace: 'default' });
+        expect(
+          await informer.waitUntil(() => informer.indexer.get('default/cm-00000')?.data?.key === 'changed', {
+            timeoutMs: 10_000,
+          }),
+        ).toBe(true);
+      }
       await informer.stop();
-      return ms;
-    };
-    await bare(); // warm up both paths
-    await viaInformer();
-    const bareMs = Math.min(await bare(), await bare(), await bare());
-    const informerMs = Math.min(await viaInformer(), await viaInformer(), await viaInformer());
-    expect(informerMs).toBeLessThanOrEqual(bareMs * 1.25 + 20);
-  }, 120_000);
+      expect(informer.isRunning).toBe(false);
+      // the same client (same keep-alive agent) answers the next request
+      const list = await client.list(CM, { namespace: 'default', labelSelector: 'suite=it' });
+      expect(list.items).toHaveLength(10_000);
+    }
+  }, 60_000);
 
   it('recovers from a watch cut mid-stream', async () => {
     const cluster = await startCluster();
@@ -203,7 +212,9 @@ describe('informers against the local cluster', () => {
     cleanups.push(() => proxy.stop());
     const direct = clientFor(cluster.kubeconfig);
     await direct.create(cm('s-0'));
-    const { informer, deletes } = startInformer(clientFor(cluster.kubeconfig, proxy.port), { watchSilenceTimeoutMs: 400 });
+    const { informer, deletes } = startInformer(clientFor(cluster.kubeconfig, proxy.port), {
+      watchSilenceTimeoutMs: 400,
+    });
     await informer.waitForSync();
     await new Promise((r) => setTimeout(r, 50));
     const watchesBefore = informer.reflectorStats.watchCount;

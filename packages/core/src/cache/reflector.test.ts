@@ -99,7 +99,10 @@ describe('Reflector', () => {
     const done = run();
     await clock.advance(0);
     // an ERROR event mid-stream
-    fake.lastWatch.push({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', code: 410, reason: 'Expired', message: 'too old' } });
+    fake.lastWatch.push({
+      type: 'ERROR',
+      object: { kind: 'Status', apiVersion: 'v1', code: 410, reason: 'Expired', message: 'too old' },
+    });
     await clock.advance(0);
     expect(fake.listCalls.filter((c) => !c.continue)).toHaveLength(2);
     // the watch is down; history compacted; the watch reopens from an old version → 410 → relist
@@ -214,6 +217,24 @@ describe('Reflector', () => {
     expect(s2.fake.lastWatch.isClosed).toBe(true);
     expect(s2.clock.pending).toBe(0);
     await flushPromises();
+  });
+
+  it('opens no watch and ends when stopped between the list and the watch (stop right after sync)', async () => {
+    const { fake, store, ctrl, reflector } = setup();
+    fake.upsert(cm('a'));
+    // the informer resolves waitForSync() inside replace(), and its caller may stop at once
+    const replace = store.replace.bind(store);
+    store.replace = (items, rv) => {
+      replace(items, rv);
+      ctrl.abort();
+    };
+    let ended = false;
+    const done = reflector.run(ctrl.signal).then(() => (ended = true));
+    await flushPromises();
+    expect(store.log).toEqual(['replace 1@101']);
+    expect(fake.watchCalls).toEqual([]);
+    expect(ended).toBe(true);
+    await done;
   });
 
   it('relists when a continue token expires mid-list (after a backoff)', async () => {

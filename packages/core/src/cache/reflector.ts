@@ -24,7 +24,15 @@ import { realClock, sleep, type Clock } from './clock.js';
 /** Lists and watches one collection; the reflector's only view of the server. */
 export interface ListerWatcher<T extends KubeObject = KubeObject> {
   /** One page of the collection. */
-  list(opts: { limit: number; continue?: string; resourceVersion?: string }, signal: AbortSignal): Promise<ObjectList<T>>;
+  list(
+    opts: { limit: number; continue?: string; resourceVersion?: string },
+    signal: AbortSignal,
+  ): Promise<ObjectList<T>>;
+  /**
+   * Optional: every page of the collection, `limit` at a time, in order; the reflector prefers it
+   * to `list` so that an implementation can pipeline page requests. Must throw as `list` does.
+   */
+  listPages?(opts: { limit: number }, signal: AbortSignal): AsyncIterable<ObjectList<T>>;
   /**
    * A watch from `resourceVersion`. Ends when the server closes the stream; ends quietly (or
    * throws) when `signal` aborts; throws when the watch cannot be opened.
@@ -148,50 +156,76 @@ export class Reflector<T extends KubeObject = KubeObject> {
   }
 
   private async listAll(signal: AbortSignal): Promise<void> {
-    let items: T[] = [];
-    let cont: string | undefined;
+    let items: T[] | undefined;
     let rv = '';
-    do {
-      const page = await this.lw.list({ limit: this.pageSize, continue: cont }, signal);
+    const pages = this.lw.listPages
+      ? this.lw.listPages({ limit: this.pageSize }, signal)
+      : this.pagesOf(signal);
+    for await (const page of pages) {
       signal.throwIfAborted();
-      if (cont === undefined) {
+      if (items === undefined) {
+        // the first page's resourceVersion is the snapshot every continued page belongs to
         rv = page.metadata?.resourceVersion ?? '';
         items = page.items ?? [];
       } else {
         for (const item of page.items ?? []) items.push(item);
       }
-      cont = page.metadata?.continue || undefined;
-    } while (cont);
+    }
+    signal.throwIfAborted();
     this.rv = rv;
     this.listCount++;
-    this.store.replace(items, rv);
+    this.store.replace(items ?? [], rv);
+  }
+
+  /** The pages of a collection through {@link ListerWatcher.list}, one request at a time. */
+  private async *pagesOf(signal: AbortSignal): AsyncGenerator<ObjectList<T>> {
+    let cont: string | undefined;
+    do {
+      const page = await this.lw.list({ limit: this.pageSize, continue: cont }, signal);
+      cont = page.metadata?.continue || undefined;
+      yield page;
+    } while (cont);
   }
 
   private async watchOnce(signal: AbortSignal): Promise<WatchOutcome> {
+    // `run` may be stopped between the list and this call (stop() right after waitForSync() does
+    // exactly that): an 'abort' listener added to an already-aborted signal never fires, so the
+    // watch would be opened on a signal nothing aborts, and `run` (so stop()) would hang for as
+    // long as the server keeps the watch open.
+    if (signal.aborted) return 'stopped';
     const ctrl = new AbortController();
     const onAbort = () => ctrl.abort(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
     let silent = false;
     let timer: unknown;
-    const arm = () => {
-      if (this.silenceMs <= 0) return;
-      if (timer !== undefined) this.clock.clearTimeout(timer);
-      timer = this.clock.setTimeout(() => {
+    // The watchdog timer is not re-armed per event (clearing and creating a Node timer costs more
+    // than decoding a small event); each event only records the time, and the timer, when it
+    // fires, sleeps again for whatever is left of the silence allowance.
+    let lastActivity = this.clock.now();
+    const check = (): void => {
+      timer = undefined;
+      const quietMs = this.clock.now() - lastActivity;
+      if (quietMs >= this.silenceMs) {
         silent = true;
         ctrl.abort(new WatchSilenceError(this.silenceMs));
-      }, this.silenceMs);
+      } else {
+        timer = this.clock.setTimeout(check, this.silenceMs - quietMs);
+      }
     };
+    if (this.silenceMs > 0) timer = this.clock.setTimeout(check, this.silenceMs);
     const timeoutSeconds = Math.floor(this.minWatchTimeoutSeconds * (1 + this.random()));
     const started = this.clock.now();
     let events = 0;
     this.watchCount++;
-    arm();
     try {
-      const stream = this.lw.watch({ resourceVersion: this.rv, allowWatchBookmarks: true, timeoutSeconds }, ctrl.signal);
+      const stream = this.lw.watch(
+        { resourceVersion: this.rv, allowWatchBookmarks: true, timeoutSeconds },
+        ctrl.signal,
+      );
       for await (const event of stream) {
         if (ctrl.signal.aborted) break;
         events++;
-        arm();
+        lastActivity = this.clock.now();
         if (event.type === 'ERROR') {
           const err = errorFromStatus(event.object);
           if (isGone(err)) {

@@ -218,7 +218,8 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
     const previous = this.indexer.replace(items);
     const initial = !this.synced;
     for (const obj of items) {
-      const old = previous.get(objectKey(obj));
+      // the first list has nothing to diff against: skip computing keys
+      const old = previous.size > 0 ? previous.get(objectKey(obj)) : undefined;
       if (old === undefined) this.dispatchAdd(obj, initial);
       else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.dispatchUpdate(old, obj);
     }
@@ -287,7 +288,8 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
 
   private reportHandlerError(err: unknown): void {
     if (this.opts.onError) this.opts.onError(err, 'handler');
-    else process.emitWarning(`informer event handler failed: ${err instanceof Error ? err.stack : String(err)}`);
+    else
+      process.emitWarning(`informer event handler failed: ${err instanceof Error ? err.stack : String(err)}`);
   }
 
   private scheduleResync(l: Listener<T>): void {

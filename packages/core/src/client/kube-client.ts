@@ -7,7 +7,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { Readable } from 'node:stream';
 import { JsonLineDecoder } from './json-lines.js';
 import { RESTMapper, type RESTMapperOptions, type RESTMapping } from './rest-mapper.js';
-import { KubeConfigTransport, type RestRequest, type RestTransport } from './transport.js';
+import { KubeConfigTransport, type RestRequest, type RestResponse, type RestTransport } from './transport.js';
 import type { GroupVersionKind, KubeObject, ObjectList, Status, WatchEvent } from './types.js';
 import { gvkOf } from './types.js';
 
@@ -188,7 +188,11 @@ export class KubeClient {
   }
 
   /** Reads one object. */
-  async get<T extends KubeObject = KubeObject>(gvk: GroupVersionKind, name: string, opts: GetOptions = {}): Promise<T> {
+  async get<T extends KubeObject = KubeObject>(
+    gvk: GroupVersionKind,
+    name: string,
+    opts: GetOptions = {},
+  ): Promise<T> {
     const m = await this.restMapper.mappingFor(gvk);
     return this.json<T>({
       method: 'GET',
@@ -203,11 +207,48 @@ export class KubeClient {
    * Lists objects: all pages (following `continue`, `pageSize` at a time) unless `limit` asks for
    * one page. The returned list's resourceVersion is the first page's, the snapshot all pages share.
    */
-  async list<T extends KubeObject = KubeObject>(gvk: GroupVersionKind, opts: ListOptions = {}): Promise<ObjectList<T>> {
+  async list<T extends KubeObject = KubeObject>(
+    gvk: GroupVersionKind,
+    opts: ListOptions = {},
+  ): Promise<ObjectList<T>> {
+    if (opts.limit !== undefined) {
+      for await (const page of this.listPages<T>(gvk, { ...opts, pageSize: opts.limit, singlePage: true }))
+        return page;
+    }
+    let list: ObjectList<T> | undefined;
+    for await (const page of this.listPages<T>(gvk, opts)) {
+      if (!list) {
+        list = page;
+        list.items ??= [];
+      } else {
+        for (const item of page.items ?? []) list.items.push(item);
+      }
+    }
+    if (list?.metadata) {
+      delete list.metadata.continue;
+      delete list.metadata.remainingItemCount;
+    }
+    return list!;
+  }
+
+  /**
+   * Lists objects page by page (`pageSize` at a time, from `continue` if set), yielding each page as
+   * it arrives. Pages are pipelined: the next page is requested as soon as the current one's bytes
+   * are in (its `continue` token is read from the head of the body, where the API server writes
+   * list metadata), so the server renders page n+1 while this process parses page n. Breaking out
+   * of the loop aborts a page still in flight. `singlePage` yields only the first page (what
+   * {@link list} with `limit` returns).
+   */
+  async *listPages<T extends KubeObject = KubeObject>(
+    gvk: GroupVersionKind,
+    opts: ListOptions & { singlePage?: boolean } = {},
+  ): AsyncGenerator<ObjectList<T>> {
     const m = await this.restMapper.mappingFor(gvk);
     const path = this.path(m, opts.namespace ?? '', undefined, undefined, true);
-    const page = (limit: number | undefined, cont: string | undefined, first: boolean) =>
-      this.json<ObjectList<T>>({
+    const limit = opts.pageSize ?? 500;
+    const fetchPage = (cont: string | undefined, first: boolean): InFlightPage => {
+      const ctrl = linkedAbortController(opts.signal);
+      const response = this.transport.request({
         method: 'GET',
         path,
         query: {
@@ -220,22 +261,44 @@ export class KubeClient {
           resourceVersionMatch: first && !cont ? opts.resourceVersionMatch : undefined,
         },
         accept: opts.metadataOnly ? PARTIAL_OBJECT_METADATA_LIST_ACCEPT : undefined,
-        signal: opts.signal,
+        signal: ctrl.signal,
       });
-    if (opts.limit !== undefined) return page(opts.limit, opts.continue, true);
-    const list = await page(opts.pageSize ?? 500, opts.continue, true);
-    list.items ??= [];
-    let cont = list.metadata?.continue;
-    while (cont) {
-      const next = await page(opts.pageSize ?? 500, cont, false);
-      for (const item of next.items ?? []) list.items.push(item);
-      cont = next.metadata?.continue;
+      // a prefetched page the caller never asks for must not surface as an unhandled rejection
+      response.catch(() => undefined);
+      return {
+        token: cont,
+        response,
+        abort: () => {
+          ctrl.release();
+          ctrl.abort();
+        },
+        release: ctrl.release,
+      };
+    };
+    let current: InFlightPage | undefined = fetchPage(opts.continue, true);
+    let next: InFlightPage | undefined;
+    try {
+      while (current) {
+        const res = await current.response;
+        current.release();
+        const guessed = opts.singlePage ? undefined : continueTokenOf(res.body);
+        if (guessed) next = fetchPage(guessed, false);
+        const page = JSON.parse(res.body.toString('utf8')) as ObjectList<T>;
+        const cont = page.metadata?.continue || undefined;
+        if (next && next.token !== cont) {
+          // the head of the body was not what was expected: fetch what the parsed page says
+          next.abort();
+          next = undefined;
+        }
+        if (!next && cont && !opts.singlePage) next = fetchPage(cont, false);
+        current = next;
+        next = undefined;
+        yield page;
+      }
+    } finally {
+      current?.abort();
+      next?.abort();
     }
-    if (list.metadata) {
-      delete list.metadata.continue;
-      delete list.metadata.remainingItemCount;
-    }
-    return list;
   }
 
   /** Creates an object (its kind from apiVersion/kind). */
@@ -322,7 +385,10 @@ export class KubeClient {
   }
 
   /** Deletes every object matching the selectors in a namespace (a DELETE on the collection). */
-  async deleteAllOf<T extends KubeObject = KubeObject>(gvk: GroupVersionKind, opts: DeleteAllOfOptions = {}): Promise<ObjectList<T> | Status> {
+  async deleteAllOf<T extends KubeObject = KubeObject>(
+    gvk: GroupVersionKind,
+    opts: DeleteAllOfOptions = {},
+  ): Promise<ObjectList<T> | Status> {
     const m = await this.restMapper.mappingFor(gvk);
     return this.json<ObjectList<T> | Status>({
       method: 'DELETE',
@@ -342,7 +408,11 @@ export class KubeClient {
     opts: GetOptions = {},
   ): Promise<T> {
     const m = await this.restMapper.mappingFor(gvk);
-    return this.json<T>({ method: 'GET', path: this.path(m, opts.namespace, name, subresource), signal: opts.signal });
+    return this.json<T>({
+      method: 'GET',
+      path: this.path(m, opts.namespace, name, subresource),
+      signal: opts.signal,
+    });
   }
 
   /** Reads the scale subresource. */
@@ -351,8 +421,18 @@ export class KubeClient {
   }
 
   /** Sets `spec.replicas` through the scale subresource (a merge patch, so no resourceVersion race). */
-  scale(gvk: GroupVersionKind, name: string, replicas: number, opts: Omit<PatchOptions, 'type' | 'subresource'> = {}): Promise<Scale> {
-    return this.patch<Scale>(gvk, name, { spec: { replicas } }, { ...opts, type: 'merge', subresource: 'scale' });
+  scale(
+    gvk: GroupVersionKind,
+    name: string,
+    replicas: number,
+    opts: Omit<PatchOptions, 'type' | 'subresource'> = {},
+  ): Promise<Scale> {
+    return this.patch<Scale>(
+      gvk,
+      name,
+      { spec: { replicas } },
+      { ...opts, type: 'merge', subresource: 'scale' },
+    );
   }
 
   /**
@@ -411,7 +491,13 @@ export class KubeClient {
    * The URL path of a resource: the collection when `name` is unset, namespaced when the kind is
    * (`''` with `allNamespaces` means across all namespaces).
    */
-  path(m: RESTMapping, namespace?: string, name?: string, subresource?: string, allNamespaces = false): string {
+  path(
+    m: RESTMapping,
+    namespace?: string,
+    name?: string,
+    subresource?: string,
+    allNamespaces = false,
+  ): string {
     const r = m.resource;
     let p = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
     if (m.namespaced) {
@@ -451,4 +537,44 @@ export class KubeClient {
     const res = await this.transport.request(req);
     return JSON.parse(res.body.toString('utf8')) as T;
   }
+}
+
+/** A page request in flight. */
+interface InFlightPage {
+  /** The continue token it was requested with. */
+  token: string | undefined;
+  response: Promise<RestResponse>;
+  abort(): void;
+  /** Detaches it from the caller's signal once it has completed. */
+  release(): void;
+}
+
+/** An AbortController that also aborts when `parent` does (at once if it already has). */
+function linkedAbortController(parent: AbortSignal | undefined): AbortController & { release: () => void } {
+  const ctrl = new AbortController() as AbortController & { release: () => void };
+  const onAbort = () => ctrl.abort(parent?.reason);
+  if (parent?.aborted) ctrl.abort(parent.reason);
+  else parent?.addEventListener('abort', onAbort, { once: true });
+  ctrl.release = () => parent?.removeEventListener('abort', onAbort);
+  return ctrl;
+}
+
+/** How far into a list body its `metadata` is looked for; list metadata is a few hundred bytes. */
+const LIST_HEAD_BYTES = 4096;
+
+/**
+ * The `continue` token of a JSON list body, read from its head without parsing the items: the API
+ * server encodes kind, apiVersion and metadata before items (metav1.List field order, which
+ * k8s.io/apimachinery's JSON serializer keeps). Undefined when not found there; callers check the
+ * guess against the parsed list.
+ */
+export function continueTokenOf(body: Buffer): string | undefined {
+  const head = body.subarray(0, Math.min(body.length, LIST_HEAD_BYTES)).toString('latin1');
+  const items = head.indexOf('"items":');
+  const meta = head.indexOf('"metadata":{');
+  if (meta < 0 || (items >= 0 && items < meta)) return undefined;
+  const end = head.indexOf('}', meta);
+  if (end < 0) return undefined;
+  const match = /"continue":"([^"\\]*)"/.exec(head.slice(meta, end));
+  return match?.[1] || undefined;
 }

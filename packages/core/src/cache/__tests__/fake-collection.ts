@@ -19,7 +19,9 @@ export class Channel<T> implements AsyncIterable<T> {
   private error: unknown;
 
   constructor(signal: AbortSignal) {
-    signal.addEventListener('abort', () => this.close(), { once: true });
+    // a watch opened on an already-aborted signal ends at once, as the HTTP transport's does
+    if (signal.aborted) this.closed = true;
+    else signal.addEventListener('abort', () => this.close(), { once: true });
   }
   push(v: T): void {
     if (this.closed) return;
@@ -71,7 +73,14 @@ export class Channel<T> implements AsyncIterable<T> {
 }
 
 function gone(): GoneError {
-  const status: Status = { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410, message: 'too old resource version' };
+  const status: Status = {
+    kind: 'Status',
+    apiVersion: 'v1',
+    status: 'Failure',
+    reason: 'Expired',
+    code: 410,
+    message: 'too old resource version',
+  };
   return new GoneError(status);
 }
 
@@ -123,7 +132,8 @@ export class FakeCollection implements ListerWatcher {
     this.history = [];
   }
   bookmark(): void {
-    for (const w of this.watches) w.push({ type: 'BOOKMARK', object: { metadata: { resourceVersion: String(this.rev) } } });
+    for (const w of this.watches)
+      w.push({ type: 'BOOKMARK', object: { metadata: { resourceVersion: String(this.rev) } } });
   }
   get lastWatch(): Channel<WatchEvent> {
     return this.watches[this.watches.length - 1]!;
@@ -139,12 +149,18 @@ export class FakeCollection implements ListerWatcher {
     const items = all.slice(start, start + opts.limit);
     const more = start + opts.limit < all.length;
     return {
-      metadata: { resourceVersion: snapshot, ...(more ? { continue: `${snapshot}:${start + opts.limit}` } : {}) },
+      metadata: {
+        resourceVersion: snapshot,
+        ...(more ? { continue: `${snapshot}:${start + opts.limit}` } : {}),
+      },
       items,
     };
   }
 
-  watch(opts: { resourceVersion: string; allowWatchBookmarks: boolean; timeoutSeconds: number }, signal: AbortSignal): AsyncIterable<WatchEvent> {
+  watch(
+    opts: { resourceVersion: string; allowWatchBookmarks: boolean; timeoutSeconds: number },
+    signal: AbortSignal,
+  ): AsyncIterable<WatchEvent> {
     this.watchCalls.push({ resourceVersion: opts.resourceVersion, timeoutSeconds: opts.timeoutSeconds });
     const err = this.watchErrors.shift();
     if (err) throw err;
