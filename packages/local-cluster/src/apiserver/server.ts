@@ -7,6 +7,8 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { ApiError, errors, parseMediaRanges, type JsonObject, type KubeObject, type Status } from '../api/index.js';
 import { DiscoveryHandler } from '../discovery/index.js';
@@ -15,12 +17,15 @@ import type { ResourceType } from '../registry/index.js';
 import * as peer from './collaborators.js';
 import type { IncludeObject } from './collaborators.js';
 import type { ApiCore } from './core.js';
+import { execContainer, pickRemoteCommandProtocol, serveRemoteCommand } from './remote-command.js';
 import { ServiceAccountTokens } from './service-account-tokens.js';
 import { decodeKubernetesProtobuf, type ExpectedType } from '../protobuf/index.js';
 import type {
   DeleteOptions,
   FieldValidation,
   KubeList,
+  PodExecOptions,
+  PodExecutor,
   PodLogStreamer,
   PodLogStreamOptions,
   RequestAttributes,
@@ -51,6 +56,11 @@ export interface ApiServerOptions {
    * Without it the log of every pod is empty.
    */
   podLogs?: PodLogStreamer;
+  /**
+   * Runs `pods/NAME/exec` (LocalCluster passes its node agents). Without it exec is refused with a
+   * 400 that says no kubelet runs pods here.
+   */
+  podExec?: PodExecutor;
 }
 
 /** A running server. */
@@ -68,6 +78,8 @@ const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
 const TOKEN_USER: UserInfo = { username: 'opkit-admin', groups: ['system:masters', 'system:authenticated'] };
 // the watch timeout kube-apiserver picks when the client sets none: MinRequestTimeout (1800 s) × [1, 2)
 const MIN_REQUEST_TIMEOUT_S = 1800;
+const SPDY_REFUSED =
+  'this local cluster serves exec over WebSockets only (v5.channel.k8s.io, v4.channel.k8s.io), not SPDY: use kubectl 1.30 or newer';
 
 /** Starts the API server; resolves once it listens. */
 export function startApiServer(
@@ -88,6 +100,10 @@ export function startApiServer(
   });
   server.on('secureConnection', (s: Socket) => {
     s.setNoDelay(true);
+  });
+  // streaming requests (exec) arrive as upgrades; any other request with an Upgrade header too
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    void handler.handleUpgrade(req, socket, head);
   });
   const host = opts.host ?? '127.0.0.1';
   return new Promise((resolve, reject) => {
@@ -262,6 +278,12 @@ class RequestHandler {
   private readonly serviceAccountTokens = new ServiceAccountTokens();
   private readonly ownDiscovery: boolean;
   private readonly logger: Logger;
+  /** Speaks WebSocket on upgraded exec connections; the subprotocol was checked before the upgrade. */
+  private readonly webSockets = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    handleProtocols: (offered) => pickRemoteCommandProtocol(offered) ?? false,
+  });
   serverAddress = '127.0.0.1:6443';
 
   constructor(private readonly opts: ApiServerOptions) {
@@ -281,6 +303,141 @@ class RequestHandler {
 
   close(): void {
     if (this.ownDiscovery) this.discovery.close();
+    this.webSockets.close();
+  }
+
+  /**
+   * A request with an Upgrade header: `pods/NAME/exec` becomes a WebSocket session; every other
+   * path is served as an ordinary request on the connection, which then closes.
+   */
+  async handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => undefined);
+    const url = new URL(req.url ?? '/', 'http://local');
+    const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+    let route: ResourceRoute | undefined;
+    try {
+      route = this.route(path);
+    } catch {
+      route = undefined;
+    }
+    const exec =
+      route && route.group === '' && route.resource === 'pods' && route.subresource === 'exec' && route.name !== undefined;
+    if (!route || !exec) {
+      const res = new http.ServerResponse(req);
+      res.assignSocket(socket as Socket);
+      res.shouldKeepAlive = false;
+      res.on('finish', () => socket.end());
+      await this.handle(req, res);
+      return;
+    }
+    try {
+      const user = this.authenticate(req);
+      if (!user) throw errors.unauthorized();
+      await this.serveExec(req, socket, head, route, url.searchParams, user);
+    } catch (e) {
+      this.writeUpgradeError(socket, e);
+    }
+  }
+
+  /** An error answer to an upgrade request: the Status as an ordinary HTTP response, then close. */
+  private writeUpgradeError(socket: Duplex, e: unknown): void {
+    const status: Status = e instanceof ApiError ? e.status : errors.internal(e).status;
+    if (!(e instanceof ApiError))
+      this.logger.error('internal error serving an upgrade request', { error: e instanceof Error ? e.stack : String(e) });
+    if (socket.destroyed || !socket.writable) return;
+    const body = JSON.stringify(status);
+    socket.end(
+      `HTTP/1.1 ${status.code} ${http.STATUS_CODES[status.code] ?? ''}\r\n` +
+        `Audit-Id: ${randomUUID()}\r\nCache-Control: no-cache, private\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+
+  /**
+   * `GET|POST pods/NAME/exec` (pkg/registry/core/pod/rest/subresources.go ExecREST): the pod and
+   * container checks of kube-apiserver, then the command runs and streams over a WebSocket.
+   * SPDY (kubectl < 1.30) is refused after the same checks, so a client falling back to it from a
+   * failed WebSocket upgrade still shows the real error.
+   */
+  private async serveExec(
+    req: http.IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    route: ResourceRoute,
+    q: URLSearchParams,
+    user: UserInfo,
+  ): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (method !== 'GET' && method !== 'POST') {
+      throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+    }
+    const type = this.core.typeOf('', 'v1', 'pods');
+    const name = route.name ?? '';
+    // exec is `create` on pods/exec, for a WebSocket GET as well (AuthorizePodWebsocketUpgradeCreatePermission, 1.31)
+    const attrs: RequestAttributes = {
+      verb: 'create',
+      path: req.url ?? '',
+      resourceRequest: true,
+      apiGroup: '',
+      apiVersion: 'v1',
+      resource: 'pods',
+      subresource: 'exec',
+      namespace: route.namespace,
+      name,
+    };
+    if (!this.authorized(user, attrs)) {
+      throw errors.forbidden(
+        type,
+        name,
+        `User "${user.username}" cannot create resource "pods/exec" in API group "" in the namespace "${route.namespace}"`,
+      );
+    }
+    const pod = await this.core.get(type, route.namespace, name);
+    const container = execContainer(pod, q.get('container') ?? undefined);
+    const command = q.getAll('command');
+    const opts: PodExecOptions = {
+      container,
+      command,
+      stdin: flag(q, 'stdin') === true,
+      stdout: flag(q, 'stdout') === true,
+      stderr: flag(q, 'stderr') === true,
+      tty: flag(q, 'tty') === true,
+    };
+    // the kubelet's checks (k8s.io/kubelet/pkg/cri/streaming/remotecommand NewOptions)
+    if (command.length === 0) throw errors.badRequest('you must specify at least 1 command');
+    if (!opts.stdin && !opts.stdout && !opts.stderr) {
+      throw errors.badRequest('you must specify at least 1 of stdin, stdout, stderr');
+    }
+    if (!this.opts.podExec) throw errors.badRequest('no kubelet runs pods in this cluster, so nothing can exec into them');
+    const upgrade = (req.headers.upgrade ?? '').toLowerCase();
+    if (upgrade !== 'websocket') {
+      // kubectl ≥ 1.30 retries over SPDY after a failed WebSocket upgrade: the kubelet's error goes first
+      await this.opts.podExec.check?.(route.namespace, name, opts);
+      throw errors.badRequest(SPDY_REFUSED);
+    }
+    const offered = (req.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
+    if (!pickRemoteCommandProtocol(offered)) {
+      throw errors.badRequest(
+        `none of the offered WebSocket subprotocols [${offered.join(', ')}] is served: use v5.channel.k8s.io or v4.channel.k8s.io`,
+      );
+    }
+    const session = await this.opts.podExec.exec(route.namespace, name, opts);
+    let upgraded = false;
+    // a failed handshake never reaches the callback: the command must not outlive it
+    socket.once('close', () => {
+      if (!upgraded) session.kill();
+    });
+    this.webSockets.handleUpgrade(req, socket, head, (ws) => {
+      upgraded = true;
+      void serveRemoteCommand(ws, session, opts).catch((e: unknown) => {
+        this.logger.error('exec session failed', { error: e instanceof Error ? e.stack : String(e) });
+        session.kill();
+        ws.terminate();
+      });
+    });
   }
 
   async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -440,6 +597,10 @@ class RequestHandler {
       ...(route.namespace ? { namespace: route.namespace } : {}),
       ...(route.name ? { name: route.name } : {}),
     };
+    // a streaming subresource asked for without an upgrade (as the upgrade-aware proxy answers)
+    if (type.group === '' && type.resource === 'pods' && route.subresource === 'exec') {
+      throw errors.badRequest('Upgrade request required');
+    }
     this.checkVerb(type, route, method, verb);
     if (!this.authorized(user, attrs)) {
       const on = route.subresource ? `${type.resource}/${route.subresource}` : type.resource;
@@ -911,7 +1072,10 @@ class RequestHandler {
         if (ac.signal.aborted) break;
         const line = JSON.stringify(this.renderEvent(type, ev, output, q, first)) + '\n';
         if (ev.type !== 'BOOKMARK' && ev.type !== 'ERROR') first = false;
-        res.write(line);
+        // Backpressure: a client that reads slowly makes events wait in the store's per-watcher queue,
+        // which ends a watcher that falls too far behind (as the cacher's cache_watcher does), instead of
+        // piling up without bound in this response's buffer.
+        if (!res.write(line)) await waitForDrain(res, ac.signal);
         if (ev.type === 'ERROR') break;
       }
     } catch (e) {
@@ -949,4 +1113,20 @@ class RequestHandler {
     });
     return { type: ev.type, object: table };
   }
+}
+
+/** Resolves when `res` can take more data, or when it closes or the watch ends. */
+function waitForDrain(res: http.ServerResponse, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    if (signal.aborted) return resolve();
+    res.once('drain', done);
+    res.once('close', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

@@ -1,5 +1,5 @@
 import type { KubeObject, Status } from '../api/index.js';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 /** How a write treats fields the schema does not know (query parameter `fieldValidation`). */
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -107,4 +107,35 @@ export interface PodLogStreamer {
    * container. With `follow` the stream stays open until the container ends or `signal` aborts.
    */
   stream(namespace: string, pod: string, opts: PodLogStreamOptions): Readable;
+}
+
+/** The query of `pods/NAME/exec` (core/v1 PodExecOptions), the container already chosen. */
+export interface PodExecOptions {
+  container: string;
+  command: string[];
+  /** The client sends standard input (stdin=true). */
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  /** Asked for a terminal; the local runtimes have no pseudo-terminal and run on pipes. */
+  tty: boolean;
+}
+
+/** A command started in a container for `pods/NAME/exec`: what the server streams to the client. */
+export interface PodExecSession {
+  /** Null when the client sends no standard input. */
+  readonly stdin: Writable | null;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  /** The exit code, once the command has ended and its output is in the streams. */
+  readonly exited: Promise<number>;
+  kill(): void;
+}
+
+/** Where the server runs `pods/NAME/exec` (LocalCluster passes its node agents). */
+export interface PodExecutor {
+  /** Starts the command; throws an ApiError when it cannot (container not running, no exec support). */
+  exec(namespace: string, pod: string, opts: PodExecOptions): PodExecSession | Promise<PodExecSession>;
+  /** Throws the ApiError `exec` would throw, without running anything (used to answer a refused SPDY request). */
+  check?(namespace: string, pod: string, opts: PodExecOptions): void | Promise<void>;
 }

@@ -13,7 +13,15 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { ApiCore, startApiServer, type PodLogStreamer, type RequestAttributes, type UserInfo } from '../apiserver/index.js';
+import { errors } from '../api/index.js';
+import {
+  ApiCore,
+  startApiServer,
+  type PodExecutor,
+  type PodLogStreamer,
+  type RequestAttributes,
+  type UserInfo,
+} from '../apiserver/index.js';
 import { startControllers, type RunningControllers } from '../controllers/index.js';
 import { GarbageCollector } from '../gc/index.js';
 import { startNodeAgents, type Faults, type NodeAgentOptions, type NodeAgents } from '../kubelet/index.js';
@@ -128,6 +136,16 @@ export class LocalCluster {
       stream: (namespace, pod, opts) =>
         started.agents ? started.agents.logs.stream(namespace, pod, opts) : Readable.from([]),
     };
+    const podExec: PodExecutor = {
+      exec: (namespace, pod, opts) => {
+        if (!started.agents) throw errors.badRequest(`pod ${pod} does not have a host assigned`);
+        return started.agents.execStream(namespace, pod, opts.container, opts.command, { stdin: opts.stdin });
+      },
+      check: (namespace, pod, opts) => {
+        if (!started.agents) throw errors.badRequest(`pod ${pod} does not have a host assigned`);
+        started.agents.checkExec(namespace, pod, opts.container);
+      },
+    };
     const server = await startApiServer({
       core: api,
       host,
@@ -136,7 +154,7 @@ export class LocalCluster {
       tokens: [identity.token],
       ...(options.authorize ? { authorize: options.authorize } : {}),
       logger,
-      ...(options.nodes === false ? {} : { podLogs }),
+      ...(options.nodes === false ? {} : { podLogs, podExec }),
     });
     const gc = new GarbageCollector(api, { logger });
     await gc.start();

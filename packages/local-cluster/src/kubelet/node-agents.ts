@@ -8,7 +8,17 @@ import { join } from 'node:path';
 import { errors, type KubeObject } from '../api/index.js';
 import type { ApiCore } from '../apiserver/index.js';
 import { ClusterDns, ClusterResolver } from '../dns/index.js';
-import { ProcessRuntime, RuntimeRegistry, SimulatedRuntime, type ExecOptions, type ExecResult } from '../runtime/index.js';
+import {
+  ProcessRuntime,
+  RuntimeRegistry,
+  SimulatedRuntime,
+  bufferedExecSession,
+  type ExecOptions,
+  type ExecResult,
+  type ExecSession,
+  type ExecStreamOptions,
+  type RunningContainer,
+} from '../runtime/index.js';
 import { Scheduler } from '../scheduler/index.js';
 import { PodLogs, type ContainerLogState, type PodLogSource } from './logs.js';
 import { SimulatedNode } from './nodes.js';
@@ -76,6 +86,13 @@ export interface NodeAgents {
   readonly logs: PodLogs;
   /** Runs a command in a running container, in its environment. */
   exec(namespace: string, pod: string, container: string | undefined, command: string[], opts?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Starts a command in a running container with its streams handed to the caller (`kubectl exec`);
+   * throws an ApiError (400) when the container is not running or cannot exec.
+   */
+  execStream(namespace: string, pod: string, container: string | undefined, command: string[], opts?: ExecStreamOptions): ExecSession;
+  /** Throws the ApiError {@link execStream} would throw for this container, without running anything. */
+  checkExec(namespace: string, pod: string, container: string | undefined): void;
   readonly dns: ClusterDns;
   /** Resolves cluster names for code outside the cluster. */
   readonly resolver: ClusterResolver;
@@ -251,6 +268,18 @@ export async function startNodeAgents(core: ApiCore, opts: NodeAgentOptions = {}
     return w;
   };
 
+  /** The running instance of a pod's container, with the kubelet's errors (pkg/kubelet/server). */
+  const runningInstance = (ns: string, pod: string, container: string | undefined): RunningContainer => {
+    const w = workerOf(ns, pod);
+    const names = w.containers.map((c) => c.spec.name);
+    const name = container ?? (names.length === 1 ? names[0] : undefined);
+    if (!name) throw errors.badRequest(`a container name must be specified for pod ${pod}, choose one of: [${names.join(' ')}]`);
+    const rec = w.container(name);
+    if (!rec) throw errors.badRequest(`container ${name} is not valid for pod ${pod}`);
+    if (!rec.instance || !('running' in rec.state)) throw errors.badRequest(`unable to upgrade connection: container not found ("${name}")`);
+    return rec.instance;
+  };
+
   const logSource: PodLogSource = {
     podExists: (ns, pod) => !!core.store.get({ resource: '/pods', namespace: ns, name: pod }),
     containersOf: (ns, pod) => {
@@ -333,14 +362,15 @@ export async function startNodeAgents(core: ApiCore, opts: NodeAgentOptions = {}
     nodeNames: names,
     dataDir,
     async exec(ns, pod, container, command, execOpts) {
-      const w = workerOf(ns, pod);
-      const names = w.containers.map((c) => c.spec.name);
-      const name = container ?? (names.length === 1 ? names[0] : undefined);
-      if (!name) throw errors.badRequest(`a container name must be specified for pod ${pod}, choose one of: [${names.join(' ')}]`);
-      const rec = w.container(name);
-      if (!rec) throw errors.badRequest(`container ${name} is not valid for pod ${pod}`);
-      if (!rec.instance || !('running' in rec.state)) throw errors.badRequest(`unable to upgrade connection: container not found ("${name}")`);
-      return rec.instance.exec(command, execOpts);
+      return runningInstance(ns, pod, container).exec(command, execOpts);
+    },
+    checkExec(ns, pod, container) {
+      runningInstance(ns, pod, container).checkExec?.();
+    },
+    execStream(ns, pod, container, command, streamOpts) {
+      const instance = runningInstance(ns, pod, container);
+      if (instance.execStream) return instance.execStream(command, streamOpts);
+      return bufferedExecSession((o) => instance.exec(command, o), streamOpts);
     },
     async stop() {
       if (stopped) return;

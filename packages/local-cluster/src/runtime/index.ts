@@ -10,6 +10,8 @@ export type {
   ContainerSpec,
   ExecOptions,
   ExecResult,
+  ExecSession,
+  ExecStreamOptions,
   RunningContainer,
   VolumeDirectory,
 } from './types.js';
@@ -25,3 +27,4 @@ export {
   type ProcessRuntimeOptions,
 } from './process.js';
 export { expandVariables } from './expansion.js';
+export { bufferedExecSession } from './exec-session.js';

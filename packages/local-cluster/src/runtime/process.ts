@@ -11,12 +11,24 @@
  *   `127.0.0.1` and `localhost` in command, args and env values are replaced by the pod's IP.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { PassThrough } from 'node:stream';
 import { existsSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { basename } from 'node:path';
+import { bufferedExecSession } from './exec-session.js';
 import { expandVariables } from './expansion.js';
 import { imageMatches, type ImagePattern } from './registry.js';
-import type { ContainerContext, ContainerExit, ContainerRuntime, ExecOptions, ExecResult, RunningContainer, VolumeDirectory } from './types.js';
+import type {
+  ContainerContext,
+  ContainerExit,
+  ContainerRuntime,
+  ExecOptions,
+  ExecResult,
+  ExecSession,
+  ExecStreamOptions,
+  RunningContainer,
+  VolumeDirectory,
+} from './types.js';
 
 /** How an image maps to local binaries. */
 export interface ProcessImage {
@@ -189,6 +201,9 @@ export class ProcessRuntime implements ContainerRuntime {
       exec(cmd, opts) {
         return runCommand(cmd.map(rewrite), { env, cwd, ...opts }, resolveExecutable);
       },
+      execStream(cmd, opts) {
+        return streamCommand(cmd.map(rewrite), { env, cwd, ...opts }, resolveExecutable);
+      },
     };
   }
 }
@@ -199,6 +214,9 @@ function finished(exit: ContainerExit): RunningContainer {
     signal() {},
     async exec() {
       return { stdout: '', stderr: 'container is not running\n', exitCode: 126 };
+    },
+    execStream(_command, opts) {
+      return bufferedExecSession(async () => ({ stdout: '', stderr: 'container is not running\n', exitCode: 126 }), opts);
     },
   };
 }
@@ -238,4 +256,52 @@ function runCommand(
       resolve({ stdout, stderr, exitCode: timedOut ? 137 : exitOf(code, signal).exitCode });
     });
   });
+}
+
+/**
+ * Starts a command with its standard streams handed to the caller (`kubectl exec`). There is no
+ * pseudo-terminal (that needs a native module): a `tty` exec runs on pipes too.
+ */
+function streamCommand(
+  argv: string[],
+  opts: ExecStreamOptions & { env: Record<string, string>; cwd: string },
+  resolveExecutable: (file: string) => string,
+): ExecSession {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const [file, ...rest] = argv;
+  if (!file) return bufferedExecSession(async () => ({ stdout: '', stderr: 'no command\n', exitCode: 126 }), opts);
+  const child = spawn(resolveExecutable(file), rest, {
+    env: opts.env,
+    cwd: opts.cwd,
+    detached: true,
+    stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(stdout, { end: false });
+  child.stderr?.pipe(stderr, { end: false });
+  const stdin = opts.stdin ? new PassThrough() : null;
+  if (stdin && child.stdin) {
+    // a command that exits without reading all its input must not fail the session
+    child.stdin.on('error', () => undefined);
+    stdin.pipe(child.stdin);
+  }
+  const exited = new Promise<number>((resolve) => {
+    let done = false;
+    const finish = (code: number, message?: string): void => {
+      if (done) return;
+      done = true;
+      if (message) stderr.write(message);
+      stdin?.unpipe();
+      stdout.end();
+      stderr.end();
+      resolve(code);
+    };
+    child.once('error', (e: NodeJS.ErrnoException) => {
+      // exit code 127 as a shell reports a command that is not found
+      finish(e.code === 'ENOENT' ? 127 : 126, e.code === 'ENOENT' ? `exec: "${file}": executable file not found in $PATH\n` : `${e.message}\n`);
+    });
+    // 'close' comes once the output pipes are drained as well
+    child.once('close', (code, signal) => finish(exitOf(code, signal).exitCode));
+  });
+  return { stdin, stdout, stderr, exited, kill: () => killGroup(child, 'SIGKILL') };
 }

@@ -3,6 +3,8 @@
  * as a behaviour object decides; a behaviour may listen on the pod's IP and speak a real protocol
  * (how simulated database members are written).
  */
+import { errors } from '../api/index.js';
+import { bufferedExecSession } from './exec-session.js';
 import type { ContainerContext, ContainerExit, ContainerRuntime, ExecOptions, ExecResult, RunningContainer } from './types.js';
 
 /** What a behaviour sees: the container's context, an abort signal for its end, and a way to exit. */
@@ -87,6 +89,13 @@ export class SimulatedRuntime implements ContainerRuntime {
     } else {
       started = true;
     }
+    const checkExec = (): void => {
+      if (!behaviour?.exec) {
+        throw errors.badRequest(
+          `container ${base.container.name} of pod ${base.podName} is simulated (image ${base.container.image ?? ''}) and its behaviour has no exec hook: exec is not supported`,
+        );
+      }
+    };
     const readyAfter = this.opts.readyAfterMs ?? 0;
     const realProbes = this.opts.realProbes === true;
     return {
@@ -102,6 +111,13 @@ export class SimulatedRuntime implements ContainerRuntime {
       async exec(command, execOpts) {
         if (behaviour?.exec) return behaviour.exec(command, execOpts);
         return { stdout: '', stderr: `exec ${JSON.stringify(command)}: not supported by the simulated container\n`, exitCode: 126 };
+      },
+      checkExec,
+      execStream(command, streamOpts) {
+        checkExec();
+        const hook = (execOpts: ExecOptions): Promise<ExecResult> =>
+          behaviour?.exec ? behaviour.exec(command, execOpts) : Promise.resolve({ stdout: '', stderr: '', exitCode: 126 });
+        return bufferedExecSession(hook, streamOpts);
       },
       probe(kind) {
         if (realProbes) return undefined;

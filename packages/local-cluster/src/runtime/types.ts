@@ -3,6 +3,7 @@
  * node, k8s.io/cri-api): the kubelet resolves everything a container needs (environment, volume
  * directories, pod IP, log sink) and a runtime only starts it and reports how it ends.
  */
+import type { Readable, Writable } from 'node:stream';
 import type { KubeObject } from '../api/index.js';
 
 /** The fields of a pod's container the runtimes read (core/v1 Container). */
@@ -52,6 +53,27 @@ export interface ExecOptions {
   timeoutMs?: number;
 }
 
+/** Options of a streaming exec (`kubectl exec`). */
+export interface ExecStreamOptions {
+  /** Give the caller the command's standard input; without it the command reads end-of-file at once. */
+  stdin?: boolean;
+}
+
+/**
+ * A command running in a container whose streams the caller drives (what the CRI's streaming Exec
+ * gives the kubelet). Read `stdout` and `stderr` to their end; `exited` then tells the exit code.
+ */
+export interface ExecSession {
+  /** The command's standard input (end it to send end-of-file); null when not asked for. */
+  readonly stdin: Writable | null;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  /** The exit code, once the command has ended and its output has been written to the streams. */
+  readonly exited: Promise<number>;
+  /** Ends the command (and whatever it started) at once. */
+  kill(): void;
+}
+
 /** Everything a runtime gets to start one container instance. */
 export interface ContainerContext {
   readonly pod: KubeObject;
@@ -84,6 +106,13 @@ export interface RunningContainer {
   signal(signal: 'SIGTERM' | 'SIGKILL'): void;
   /** Runs a command in the container's environment. */
   exec(command: string[], opts?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Starts a command whose streams the caller drives (`kubectl exec`); throws an ApiError when the
+   * container cannot run one. Without it the kubelet runs {@link exec} and streams its buffered result.
+   */
+  execStream?(command: string[], opts?: ExecStreamOptions): ExecSession;
+  /** Throws the ApiError {@link execStream} would throw, without running anything. */
+  checkExec?(): void;
   /**
    * For simulated containers: what a probe of this kind decides without touching the network;
    * undefined lets the kubelet run the probe for real.
