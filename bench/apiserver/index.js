@@ -28,7 +28,8 @@ function requester(cluster) {
           const chunks = [];
           res.on('data', (c) => chunks.push(c));
           res.on('end', () => {
-            if ((res.statusCode ?? 500) >= 300) reject(new Error(`${method} ${path}: ${res.statusCode} ${Buffer.concat(chunks)}`));
+            if ((res.statusCode ?? 500) >= 300)
+              reject(new Error(`${method} ${path}: ${res.statusCode} ${Buffer.concat(chunks)}`));
             else resolve(Buffer.concat(chunks));
           });
         },
@@ -88,10 +89,18 @@ export async function runApiServerBench({ writes = 5000, watchers = 100, fanoutW
   const cluster = await LocalCluster.start();
   const request = requester(cluster);
   try {
-    await request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } });
+    await request('POST', '/api/v1/namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'bench' },
+    });
     const createMs = await createMany(request, 'bench', writes, 16);
 
-    await request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fanout' } });
+    await request('POST', '/api/v1/namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'fanout' },
+    });
     let received = 0;
     const target = watchers * fanoutWrites;
     let done;
@@ -132,7 +141,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.table([
     { figure: `creates/s (${r.writes} ConfigMaps, no watchers)`, value: r.writesPerSecond },
     { figure: `creates/s with ${r.watchers} watchers`, value: r.fanoutWritesPerSecond },
-    { figure: `watch events delivered/s (${r.watchers} watchers × ${r.fanoutWrites} writes)`, value: r.eventsPerSecond },
+    {
+      figure: `watch events delivered/s (${r.watchers} watchers × ${r.fanoutWrites} writes)`,
+      value: r.eventsPerSecond,
+    },
     { figure: 'all events delivered after (ms)', value: r.allDeliveredMs },
     { figure: 'events delivered', value: r.eventsDelivered },
   ]);

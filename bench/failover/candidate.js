@@ -1,7 +1,13 @@
 // One manager replica of the failover benchmark (a child process of index.js): campaigns for the
 // Lease with the timings given in the environment and prints `{"leading":<epoch ms>}` the moment it
 // starts leading. SIGTERM stops it gracefully (the lease is released); SIGKILL is the crash case.
-import { KubeClient, Manager, controllerFor, reconcilerFrom, silentLogger } from '../../packages/core/dist/index.js';
+import {
+  KubeClient,
+  Manager,
+  controllerFor,
+  reconcilerFrom,
+  silentLogger,
+} from '../../packages/core/dist/index.js';
 
 const env = process.env;
 const manager = Manager.create({

@@ -28,7 +28,14 @@ function startCandidate(kubeconfig, lease, identity, timings) {
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const candidate = { identity, child, leadingAt: undefined, reconcilingAt: undefined, campaigning: undefined, onLead: undefined };
+  const candidate = {
+    identity,
+    child,
+    leadingAt: undefined,
+    reconcilingAt: undefined,
+    campaigning: undefined,
+    onLead: undefined,
+  };
   candidate.campaigning = new Promise((resolve) => (candidate.onCampaign = resolve));
   createInterface({ input: child.stdout }).on('line', (line) => {
     try {
@@ -46,7 +53,10 @@ function startCandidate(kubeconfig, lease, identity, timings) {
   return candidate;
 }
 
-const exited = (child) => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r)));
+const exited = (child) =>
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((r) => child.once('exit', r));
 
 /** One failover: 3 fresh replicas, the first leader is stopped with `signal`; returns ms until a new leader. */
 async function failoverOnce(kubeconfig, lease, timings, signal) {
@@ -64,7 +74,10 @@ async function failoverOnce(kubeconfig, lease, timings, signal) {
     await Promise.all(candidates.map((c) => c.campaigning));
     await new Promise((r) => setTimeout(r, timings.retryPeriodMs * 3));
     const next = new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no replica took over')), timings.leaseDurationMs * 4 + 30_000);
+      const timer = setTimeout(
+        () => reject(new Error('no replica took over')),
+        timings.leaseDurationMs * 4 + 30_000,
+      );
       for (const c of candidates)
         if (c !== first)
           c.onLead = (leader) => {
@@ -101,11 +114,14 @@ export async function runFailoverBench({ runs = 3, includeDefaultCrash = true } 
       ['graceful stop (SIGTERM, lease released)', 'SIGTERM', 'short', SHORT_TIMINGS],
       ['crash (SIGKILL, lease expires)', 'SIGKILL', 'short', SHORT_TIMINGS],
       ['graceful stop (SIGTERM, lease released)', 'SIGTERM', 'default', DEFAULT_TIMINGS],
-      ...(includeDefaultCrash ? [['crash (SIGKILL, lease expires)', 'SIGKILL', 'default', DEFAULT_TIMINGS]] : []),
+      ...(includeDefaultCrash
+        ? [['crash (SIGKILL, lease expires)', 'SIGKILL', 'default', DEFAULT_TIMINGS]]
+        : []),
     ];
     for (const [scenario, signal, name, timings] of cases) {
       const runsMs = [];
-      for (let i = 0; i < runs; i++) runsMs.push(await failoverOnce(cluster.kubeconfig, `failover-bench-${n++}`, timings, signal));
+      for (let i = 0; i < runs; i++)
+        runsMs.push(await failoverOnce(cluster.kubeconfig, `failover-bench-${n++}`, timings, signal));
       rows.push({
         scenario,
         timings: `${name} (${timings.leaseDurationMs / 1000}s/${timings.renewDeadlineMs / 1000}s/${timings.retryPeriodMs / 1000}s)`,
@@ -123,9 +139,20 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const runs = Number(process.env.BENCH_RUNS ?? 3);
   const { rows } = await runFailoverBench({ runs });
   const widths = [42, 26, 12, 30];
-  const line = (cells) => cells.map((c, i) => (i < 2 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
-  console.log(`failover with 3 replicas, median of ${runs} runs (lease duration / renew deadline / retry period)`);
+  const line = (cells) =>
+    cells.map((c, i) => (i < 2 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  console.log(
+    `failover with 3 replicas, median of ${runs} runs (lease duration / renew deadline / retry period)`,
+  );
   console.log(line(['scenario', 'timings', 'median', 'runs']));
   console.log(line(['-'.repeat(42), '-'.repeat(26), '-'.repeat(12), '-'.repeat(30)]));
-  for (const r of rows) console.log(line([r.scenario, r.timings, `${Math.round(r.medianMs)} ms`, r.runsMs.map((x) => Math.round(x)).join(', ')]));
+  for (const r of rows)
+    console.log(
+      line([
+        r.scenario,
+        r.timings,
+        `${Math.round(r.medianMs)} ms`,
+        r.runsMs.map((x) => Math.round(x)).join(', '),
+      ]),
+    );
 }

@@ -29,8 +29,14 @@ const WIDGET_CRD = {
           openAPIV3Schema: {
             type: 'object',
             properties: {
-              spec: { type: 'object', properties: { size: { type: 'integer' }, content: { type: 'string' } } },
-              status: { type: 'object', properties: { handledBy: { type: 'string' }, observedGeneration: { type: 'integer' } } },
+              spec: {
+                type: 'object',
+                properties: { size: { type: 'integer' }, content: { type: 'string' } },
+              },
+              status: {
+                type: 'object',
+                properties: { handledBy: { type: 'string' }, observedGeneration: { type: 'integer' } },
+              },
             },
           },
         },
@@ -58,7 +64,12 @@ async function createWidgets(client, count, concurrency = 32) {
 function runCase(kubeconfig, mode, objects, workers) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [WORKER, mode], {
-      env: { ...process.env, BENCH_KUBECONFIG: kubeconfig, BENCH_OBJECTS: String(objects), BENCH_WORKERS: String(workers) },
+      env: {
+        ...process.env,
+        BENCH_KUBECONFIG: kubeconfig,
+        BENCH_OBJECTS: String(objects),
+        BENCH_WORKERS: String(workers),
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -87,7 +98,10 @@ export async function runPipelineBench({ objects = 10_000, workers = 8 } = {}) {
     const setupStart = performance.now();
     for (let i = 0; ; i++) {
       try {
-        await client.list({ group: 'bench.opkit.dev', version: 'v1alpha1', kind: 'Widget' }, { namespace: 'default', limit: 1 });
+        await client.list(
+          { group: 'bench.opkit.dev', version: 'v1alpha1', kind: 'Widget' },
+          { namespace: 'default', limit: 1 },
+        );
         break;
       } catch (err) {
         if (i > 100) throw err;
@@ -97,7 +111,10 @@ export async function runPipelineBench({ objects = 10_000, workers = 8 } = {}) {
     await createWidgets(client, objects);
     const setupMs = performance.now() - setupStart;
     // both cases reconcile every object: each writes its own name into .status.handledBy
-    const rows = [await runCase(cluster.kubeconfig, 'opkit', objects, workers), await runCase(cluster.kubeconfig, 'plain', objects, workers)];
+    const rows = [
+      await runCase(cluster.kubeconfig, 'opkit', objects, workers),
+      await runCase(cluster.kubeconfig, 'plain', objects, workers),
+    ];
     return { objects, workers, setupMs, rows };
   } finally {
     await cluster.stop();
@@ -108,11 +125,22 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const objects = Number(process.env.BENCH_OBJECTS ?? 10_000);
   const { rows, workers, setupMs } = await runPipelineBench({ objects });
   const widths = [34, 12, 12, 16, 14];
-  const line = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  const line = (cells) =>
+    cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
   const names = { opkit: 'opkit Manager', plain: 'client-node list + Watch loop' };
-  console.log(`${objects} custom resources, each reconciled once with a status write, ${workers} workers (setup ${Math.round(setupMs)} ms)`);
+  console.log(
+    `${objects} custom resources, each reconciled once with a status write, ${workers} workers (setup ${Math.round(setupMs)} ms)`,
+  );
   console.log(line(['case', 'reconciles', 'wall time', 'reconciles/s', 'peak RSS']));
   console.log(line(widths.map((w) => '-'.repeat(w))));
   for (const r of rows)
-    console.log(line([names[r.case] ?? r.case, r.reconciles, `${Math.round(r.wallMs)} ms`, Math.round(r.reconcilesPerSecond), `${Math.round(r.peakRssMb)} MB`]));
+    console.log(
+      line([
+        names[r.case] ?? r.case,
+        r.reconciles,
+        `${Math.round(r.wallMs)} ms`,
+        Math.round(r.reconcilesPerSecond),
+        `${Math.round(r.peakRssMb)} MB`,
+      ]),
+    );
 }

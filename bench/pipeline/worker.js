@@ -5,7 +5,15 @@
 //          async workers, replaceNamespacedCustomObjectStatus
 import { performance } from 'node:perf_hooks';
 import { CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
-import { KubeClient, Manager, controllerFor, isNotFound, reconcilerFrom, silentLogger, updateStatus } from '../../packages/core/dist/index.js';
+import {
+  KubeClient,
+  Manager,
+  controllerFor,
+  isNotFound,
+  reconcilerFrom,
+  silentLogger,
+  updateStatus,
+} from '../../packages/core/dist/index.js';
 
 const [mode] = process.argv.slice(2);
 const env = process.env;
@@ -26,7 +34,12 @@ const needsWork = (obj) => obj.status?.handledBy !== mode;
 
 async function runOpkit() {
   const client = KubeClient.fromYaml(env.BENCH_KUBECONFIG);
-  const manager = Manager.create({ client, logger: silentLogger(), metricsBindAddress: '0', healthProbeBindAddress: '0' });
+  const manager = Manager.create({
+    client,
+    logger: silentLogger(),
+    metricsBindAddress: '0',
+    healthProbeBindAddress: '0',
+  });
   manager.add(
     controllerFor(GVK)
       .withOptions({ maxConcurrentReconciles: workers })
@@ -73,7 +86,12 @@ async function runPlain() {
     queue.push(name);
     wake();
   };
-  const list = await api.listNamespacedCustomObject({ group: GVK.group, version: GVK.version, namespace, plural: PLURAL });
+  const list = await api.listNamespacedCustomObject({
+    group: GVK.group,
+    version: GVK.version,
+    namespace,
+    plural: PLURAL,
+  });
   for (const obj of list.items) enqueue(obj);
   const watch = new Watch(kc);
   const abort = await watch.watch(
@@ -97,7 +115,14 @@ async function runPlain() {
       if (!needsWork(obj)) continue;
       const body = { ...obj, status: { handledBy: mode, observedGeneration: obj.metadata.generation } };
       try {
-        await api.replaceNamespacedCustomObjectStatus({ group: GVK.group, version: GVK.version, namespace, plural: PLURAL, name, body });
+        await api.replaceNamespacedCustomObjectStatus({
+          group: GVK.group,
+          version: GVK.version,
+          namespace,
+          plural: PLURAL,
+          name,
+          body,
+        });
         count();
       } catch {
         enqueue(obj); // a conflict: the watch brings the newer object

@@ -23,5 +23,8 @@ await runManager({
 function leaderElection(): { id: string; namespace?: string } | false {
   const fromFlags = managerOptionsFromEnv().leaderElection;
   if (fromFlags === false) return false;
-  return { id: 'website-operator.web.opkit.dev', namespace: fromFlags?.namespace ?? process.env['POD_NAMESPACE'] };
+  return {
+    id: 'website-operator.web.opkit.dev',
+    namespace: fromFlags?.namespace ?? process.env['POD_NAMESPACE'],
+  };
 }

@@ -25,8 +25,11 @@ describe('docs/guide-first-operator.md', () => {
     for (const b of all) expect(b.file).toMatch(/^examples\/website-operator\//);
   });
 
-  it.each(blocks().map((b) => [b.file ?? '(no file)', b.code] as const))('shows %s verbatim', (file, code) => {
-    const source = readFileSync(`${root}${file}`, 'utf8');
-    expect(source).toContain(code);
-  });
+  it.each(blocks().map((b) => [b.file ?? '(no file)', b.code] as const))(
+    'shows %s verbatim',
+    (file, code) => {
+      const source = readFileSync(`${root}${file}`, 'utf8');
+      expect(source).toContain(code);
+    },
+  );
 });

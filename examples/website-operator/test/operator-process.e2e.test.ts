@@ -33,8 +33,18 @@ describe('the operator process', () => {
     await writeFile(kubeconfig, cluster.kubeconfig, { mode: 0o600 });
     const child = spawn(
       process.execPath,
-      ['--import', here('./fixtures/register-ts.mjs'), here('../src/main.ts'), '--metrics-bind-address=0', '--health-probe-bind-address=127.0.0.1:0', '--log-format=json'],
-      { env: { ...process.env, KUBECONFIG: kubeconfig, POD_NAMESPACE: 'default', NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      [
+        '--import',
+        here('./fixtures/register-ts.mjs'),
+        here('../src/main.ts'),
+        '--metrics-bind-address=0',
+        '--health-probe-bind-address=127.0.0.1:0',
+        '--log-format=json',
+      ],
+      {
+        env: { ...process.env, KUBECONFIG: kubeconfig, POD_NAMESPACE: 'default', NODE_OPTIONS: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
@@ -42,19 +52,31 @@ describe('the operator process', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const leases = leaseClientFor(client);
     try {
-      const holder = await eventually(async () => {
-        if (child.exitCode !== null) throw new Error(`operator exited:\n${output}`);
-        return (await leases.get('default', 'website-operator.web.opkit.dev'))?.spec?.holderIdentity || undefined;
-      }, 'the operator to lead', 30_000);
+      const holder = await eventually(
+        async () => {
+          if (child.exitCode !== null) throw new Error(`operator exited:\n${output}`);
+          return (
+            (await leases.get('default', 'website-operator.web.opkit.dev'))?.spec?.holderIdentity || undefined
+          );
+        },
+        'the operator to lead',
+        30_000,
+      );
       expect(holder).toMatch(/_/); // <hostname>_<uuid>, as controller-runtime names replicas
       await client.create(website('from-process', { replicas: 1 }));
-      await eventually(async () => {
-        const s = await client.get<Website>(WebsiteKind.gvk, 'from-process', { namespace: 'default' });
-        return findStatusCondition(s.status?.conditions ?? [], 'Ready')?.status === 'True';
-      }, 'the Website to be Ready', 30_000);
+      await eventually(
+        async () => {
+          const s = await client.get<Website>(WebsiteKind.gvk, 'from-process', { namespace: 'default' });
+          return findStatusCondition(s.status?.conditions ?? [], 'Ready')?.status === 'True';
+        },
+        'the Website to be Ready',
+        30_000,
+      );
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
-      expect((await leases.get('default', 'website-operator.web.opkit.dev'))?.spec?.holderIdentity ?? '').toBe('');
+      expect(
+        (await leases.get('default', 'website-operator.web.opkit.dev'))?.spec?.holderIdentity ?? '',
+      ).toBe('');
       expect(output).toContain('manager stopped');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');

@@ -6,7 +6,11 @@ import { WebsiteKind, type Website } from '../src/api/index.js';
 export const sleepMs = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -16,7 +20,8 @@ export async function eventually<T>(check: () => Promise<T | undefined | false> 
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await sleepMs(50);
   }
 }
@@ -27,11 +32,17 @@ export async function startClusterWithCrd(): Promise<{ cluster: LocalCluster; cl
   const client = KubeClient.fromYaml(cluster.kubeconfig, { fieldManager: 'website-test' });
   await client.create(WebsiteKind.toCRD() as unknown as KubeObject);
   // discovery of a new CRD lags its creation by a moment
-  await eventually(async () => (await client.list(WebsiteKind.gvk, { namespace: 'default' })) !== undefined, 'the Website CRD to be served');
+  await eventually(
+    async () => (await client.list(WebsiteKind.gvk, { namespace: 'default' })) !== undefined,
+    'the Website CRD to be served',
+  );
   return { cluster, client };
 }
 
 /** A Website object. */
 export function website(name: string, spec: Partial<Website['spec']> = {}, namespace = 'default'): Website {
-  return WebsiteKind.create({ metadata: { name, namespace }, spec: { image: 'nginx:1.27', replicas: 2, content: '<h1>hello</h1>', ...spec } });
+  return WebsiteKind.create({
+    metadata: { name, namespace },
+    spec: { image: 'nginx:1.27', replicas: 2, content: '<h1>hello</h1>', ...spec },
+  });
 }

@@ -7,7 +7,12 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main, type Terminal } from '../src/index.js';
-import { bundleFiles, crdFiles, UserInputError, type CustomResourceDefinitionDocument } from '../src/generators/index.js';
+import {
+  bundleFiles,
+  crdFiles,
+  UserInputError,
+  type CustomResourceDefinitionDocument,
+} from '../src/generators/index.js';
 import { project as etcdProject } from './fixtures.js';
 
 interface Captured extends Terminal {
@@ -18,7 +23,15 @@ interface Captured extends Terminal {
 function captureTerminal(): Captured {
   const out: string[] = [];
   const err: string[] = [];
-  return { out, err, info: (m) => out.push(m), progress: (m) => out.push(m), success: (m) => out.push(m), warn: (m) => err.push(m), fail: (m) => err.push(m) };
+  return {
+    out,
+    err,
+    info: (m) => out.push(m),
+    progress: (m) => out.push(m),
+    success: (m) => out.push(m),
+    warn: (m) => err.push(m),
+    fail: (m) => err.push(m),
+  };
 }
 
 /** Every file (dot-files too) under `dir` with its bytes, and every directory, so any change shows. */
@@ -78,7 +91,11 @@ describe('opkit init into a directory that is not empty', () => {
     await writeFile(path.join(dir, '.env'), 'SECRET=1\n');
     await writeFile(path.join(dir, 'package.json'), '{"name":"mine"}\n');
     await writeFile(path.join(dir, 'sub/notes.md'), '# notes\n');
-    await expectRefused(['init', dir, '--domain', 'example.com'], /existing is not empty: opkit init needs a new or empty directory/, tmp);
+    await expectRefused(
+      ['init', dir, '--domain', 'example.com'],
+      /existing is not empty: opkit init needs a new or empty directory/,
+      tmp,
+    );
     // A directory holding only a dot-file is not empty either.
     const dotOnly = path.join(tmp, 'dot-only');
     await mkdir(dotOnly);
@@ -86,7 +103,11 @@ describe('opkit init into a directory that is not empty', () => {
     await expectRefused(['init', dotOnly, '--domain', 'example.com', '--yes'], /is not empty/, tmp);
     // A file where the directory should be.
     await writeFile(path.join(tmp, 'a-file'), 'x');
-    await expectRefused(['init', path.join(tmp, 'a-file'), '--domain', 'example.com'], /is a file, not a directory/, tmp);
+    await expectRefused(
+      ['init', path.join(tmp, 'a-file'), '--domain', 'example.com'],
+      /is a file, not a directory/,
+      tmp,
+    );
   });
 });
 
@@ -99,24 +120,52 @@ describe('opkit create api with bad names', () => {
 
   it('refuses a kind that is not PascalCase', async () => {
     for (const kind of ['order', 'my-order', 'Order-1', 'Order_Item', '1Order', 'Ördér', 'Order Item']) {
-      await expectRefused(['create', 'api', '--dir', dir, '--group', 'shop', '--version', 'v1', '--kind', kind], /must be PascalCase letters and digits, e\.g\. Memcached/, dir);
+      await expectRefused(
+        ['create', 'api', '--dir', dir, '--group', 'shop', '--version', 'v1', '--kind', kind],
+        /must be PascalCase letters and digits, e\.g\. Memcached/,
+        dir,
+      );
     }
-    await expectRefused(['create', 'api', '--dir', dir, '--group', 'shop', '--version', 'v1', '--kind', `A${'b'.repeat(63)}`], /longer than 63 characters/, dir);
+    await expectRefused(
+      ['create', 'api', '--dir', dir, '--group', 'shop', '--version', 'v1', '--kind', `A${'b'.repeat(63)}`],
+      /longer than 63 characters/,
+      dir,
+    );
   });
 
   it('refuses a version that is not a Kubernetes API version', async () => {
-    for (const version of ['1', 'V1', 'v0', 'v1.0', 'v1alpha', 'v1alpha0', 'v1Beta1', 'v1gamma1', 'v01', 'latest', 'v1-alpha1']) {
-      await expectRefused(['create', 'api', '--dir', dir, '--group', 'shop', '--version', version, '--kind', 'Order'], new RegExp(`version "${version}" must be a Kubernetes API version such as v1, v1alpha1 or v2beta3`), dir);
+    for (const version of [
+      '1',
+      'V1',
+      'v0',
+      'v1.0',
+      'v1alpha',
+      'v1alpha0',
+      'v1Beta1',
+      'v1gamma1',
+      'v01',
+      'latest',
+      'v1-alpha1',
+    ]) {
+      await expectRefused(
+        ['create', 'api', '--dir', dir, '--group', 'shop', '--version', version, '--kind', 'Order'],
+        new RegExp(`version "${version}" must be a Kubernetes API version such as v1, v1alpha1 or v2beta3`),
+        dir,
+      );
     }
   });
 
   it('names every problem at once', async () => {
-    await expectRefused(['create', 'api', '--dir', dir, '--group', 'Shop', '--version', 'v1.0', '--kind', 'order'], /kind "order"[\s\S]*version "v1\.0"[\s\S]*group "Shop"/, dir);
+    await expectRefused(
+      ['create', 'api', '--dir', dir, '--group', 'Shop', '--version', 'v1.0', '--kind', 'order'],
+      /kind "order"[\s\S]*version "v1\.0"[\s\S]*group "Shop"/,
+      dir,
+    );
   });
 });
 
 describe('a definition whose schema is not structural', () => {
-  it('is refused by the CRD and bundle generators with the API server\'s reason', () => {
+  it("is refused by the CRD and bundle generators with the API server's reason", () => {
     const refusal = (make: () => unknown): string => {
       try {
         make();
@@ -131,9 +180,22 @@ describe('a definition whose schema is not structural', () => {
       'the CRD orders.shop.example.com would be refused by the API server:\n  spec.versions[0].schema.openAPIV3Schema.properties[spec].type: Required value: must not be empty for specified object fields',
     );
     expect(refusal(() => bundleFiles(etcdProject, [crd], []))).toMatch(/would be refused by the API server/);
-    expect(refusal(() => crdFiles([orderCrd({ type: 'object', properties: { spec: { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: { type: 'string' } } } })]))).toMatch(
-      /additionalProperties/,
-    );
+    expect(
+      refusal(() =>
+        crdFiles([
+          orderCrd({
+            type: 'object',
+            properties: {
+              spec: {
+                type: 'object',
+                properties: { a: { type: 'string' } },
+                additionalProperties: { type: 'string' },
+              },
+            },
+          }),
+        ]),
+      ),
+    ).toMatch(/additionalProperties/);
   });
 
   it('makes opkit generate crd, manifests and bundle fail and write nothing', async () => {
@@ -146,7 +208,11 @@ describe('a definition whose schema is not structural', () => {
       `export const OrderKind = { kind: 'Order', group: 'shop.example.com', crdName: 'orders.shop.example.com', toCRD: () => (${JSON.stringify(orderCrd(nonStructural))}) };\n`,
     );
     for (const command of ['crd', 'manifests', 'bundle']) {
-      await expectRefused(['generate', command, '--dir', dir], /orders\.shop\.example\.com would be refused by the API server:\n\s+spec\.versions\[0\]\.schema\.openAPIV3Schema\.properties\[spec\]\.type: Required value/, dir);
+      await expectRefused(
+        ['generate', command, '--dir', dir],
+        /orders\.shop\.example\.com would be refused by the API server:\n\s+spec\.versions\[0\]\.schema\.openAPIV3Schema\.properties\[spec\]\.type: Required value/,
+        dir,
+      );
     }
   });
 });

@@ -197,15 +197,13 @@ describe('opkit run', () => {
         metadata: { name: 'by-hand' },
         spec: { size: 2 },
       };
-      await kubeConfig
-        .makeApiClient(CustomObjectsApi)
-        .createNamespacedCustomObject({
-          group: 'shop.example.com',
-          version: 'v1',
-          plural: 'orders',
-          namespace: 'default',
-          body,
-        });
+      await kubeConfig.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
+        group: 'shop.example.com',
+        version: 'v1',
+        plural: 'orders',
+        namespace: 'default',
+        body,
+      });
       await output.waitFor(/reconciled Order default\/by-hand/);
       child.kill('SIGINT');
       expect(await exited).toBe(0);
@@ -235,15 +233,13 @@ describe('opkit dev', () => {
 
       const kubeConfig = new KubeConfig();
       kubeConfig.loadFromFile(path.join(project, '.opkit/kubeconfig'));
-      const order = (await kubeConfig
-        .makeApiClient(CustomObjectsApi)
-        .getNamespacedCustomObject({
-          group: 'shop.example.com',
-          version: 'v1',
-          plural: 'orders',
-          namespace: 'default',
-          name: 'order-sample',
-        })) as { status?: { readyReplicas?: number } };
+      const order = (await kubeConfig.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
+        group: 'shop.example.com',
+        version: 'v1',
+        plural: 'orders',
+        namespace: 'default',
+        name: 'order-sample',
+      })) as { status?: { readyReplicas?: number } };
       expect(order.status?.readyReplicas).toBe(1);
       const port = Number(new URL(kubeConfig.getCurrentCluster()!.server).port);
 

@@ -1,6 +1,10 @@
 /** A sample project (an EtcdCluster operator that owns StatefulSets and Services) for the generator tests. */
 import { Type, defineCustomResource, intOrString, listMap } from '../../core/src/crd/index.js';
-import type { ControllerRbacDeclaration, CustomResourceDefinitionDocument, ProjectManifest } from '../src/generators/index.js';
+import type {
+  ControllerRbacDeclaration,
+  CustomResourceDefinitionDocument,
+  ProjectManifest,
+} from '../src/generators/index.js';
 
 export const project: ProjectManifest = {
   layout: 'opkit.dev/v1',
@@ -11,7 +15,16 @@ export const project: ProjectManifest = {
   operatorScope: 'cluster',
   version: '0.1.0',
   outDir: 'dist',
-  resources: [{ group: 'etcd.example.com', version: 'v1alpha1', kind: 'EtcdCluster', plural: 'etcdclusters', namespaced: true, path: 'src/api/etcd/v1alpha1/etcdcluster.ts' }],
+  resources: [
+    {
+      group: 'etcd.example.com',
+      version: 'v1alpha1',
+      kind: 'EtcdCluster',
+      plural: 'etcdclusters',
+      namespaced: true,
+      path: 'src/api/etcd/v1alpha1/etcdcluster.ts',
+    },
+  ],
 };
 
 export const EtcdClusterKind = defineCustomResource({
@@ -34,7 +47,9 @@ export const EtcdClusterKind = defineCustomResource({
   scale: { specReplicasPath: '.spec.size', statusReplicasPath: '.status.readyMembers' },
 });
 
-export const crds: CustomResourceDefinitionDocument[] = [EtcdClusterKind.toCRD() as unknown as CustomResourceDefinitionDocument];
+export const crds: CustomResourceDefinitionDocument[] = [
+  EtcdClusterKind.toCRD() as unknown as CustomResourceDefinitionDocument,
+];
 
 export const rbac: ControllerRbacDeclaration[] = [
   {

@@ -13,7 +13,9 @@ const goldenRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), 'gold
 async function listFiles(dir: string): Promise<string[]> {
   try {
     const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-    return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
+    return entries
+      .filter((e) => e.isFile())
+      .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
   } catch {
     return [];
   }
@@ -30,6 +32,11 @@ export async function expectGolden(name: string, files: GeneratedFile[]): Promis
     }
     return;
   }
-  expect(files.map((f) => f.path).sort()).toEqual((await listFiles(dir)).map((p) => p.replace(/\.golden$/, '')).sort());
-  for (const f of files) expect(`${f.path}:\n${f.content}`).toBe(`${f.path}:\n${await readFile(path.join(dir, `${f.path}.golden`), 'utf8')}`);
+  expect(files.map((f) => f.path).sort()).toEqual(
+    (await listFiles(dir)).map((p) => p.replace(/\.golden$/, '')).sort(),
+  );
+  for (const f of files)
+    expect(`${f.path}:\n${f.content}`).toBe(
+      `${f.path}:\n${await readFile(path.join(dir, `${f.path}.golden`), 'utf8')}`,
+    );
 }

@@ -19,7 +19,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  KubernetesObjectApi,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import { LocalCluster, renderKubeconfig, type RequestAttributes, type UserInfo } from '@opkit/local-cluster';
 import { deriveRbacRules, type ControllerRbacDeclaration, type PolicyRule } from '../src/generators/index.js';
 import { compareRbac, formatRbacComparison, type BoundRules, type RecordedRequest } from './rbac-coverage.js';
@@ -43,9 +49,17 @@ interface Finished {
 }
 
 /** Runs a program to its end (asynchronously: the local cluster serves from this process meanwhile). */
-function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<Finished> {
+function run(
+  command: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')));
     child.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')));
@@ -58,20 +72,32 @@ function run(command: string, args: string[], options: { cwd: string; env?: Node
   });
 }
 
-async function succeed(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<string> {
+async function succeed(
+  command: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<string> {
   const result = await run(command, args, options);
-  if (result.code !== 0) throw new Error(`${path.basename(command)} ${args.join(' ')} exited with ${result.code}:\n${result.output}`);
+  if (result.code !== 0)
+    throw new Error(
+      `${path.basename(command)} ${args.join(' ')} exited with ${result.code}:\n${result.output}`,
+    );
   return result.output;
 }
 
 let tmp: string;
 let project: string;
 /** `opkit ARGS` run in the project directory, as the guide does. */
-const opkit = (...args: string[]): Promise<string> => succeed(process.execPath, [cliBin, ...args], { cwd: project });
+const opkit = (...args: string[]): Promise<string> =>
+  succeed(process.execPath, [cliBin, ...args], { cwd: project });
 
 beforeAll(async () => {
   // The CLI runs from dist, and the project imports @opkit/* from their dist: build them (incremental).
-  const build = await run(process.execPath, [tsc, '-b', 'packages/core', 'packages/local-cluster', 'packages/cli'], { cwd: repo, timeoutMs: 120_000 });
+  const build = await run(
+    process.execPath,
+    [tsc, '-b', 'packages/core', 'packages/local-cluster', 'packages/cli'],
+    { cwd: repo, timeoutMs: 120_000 },
+  );
   if (!existsSync(cliBin)) throw new Error(`cannot build the CLI:\n${build.output}`);
   tmp = await mkdtemp(path.join(tmpdir(), 'opkit-new-user-'));
   project = path.join(tmp, projectName);
@@ -84,7 +110,16 @@ afterAll(async () => {
 describe("a new user's path: init, create api, test, generate, deploy", () => {
   it('scaffolds a project and an API with opkit init and opkit create api', async () => {
     await succeed(process.execPath, [cliBin, 'init', projectName, '--domain', 'example.com'], { cwd: tmp });
-    const created = await opkit('create', 'api', '--group', 'shop', '--version', 'v1alpha1', '--kind', 'Order');
+    const created = await opkit(
+      'create',
+      'api',
+      '--group',
+      'shop',
+      '--version',
+      'v1alpha1',
+      '--kind',
+      'Order',
+    );
     expect(created).toContain('src/controllers/order.ts');
     // Instead of npm install (see the file comment).
     await symlink(path.join(repo, 'node_modules'), path.join(project, 'node_modules'), 'dir');
@@ -93,7 +128,11 @@ describe("a new user's path: init, create api, test, generate, deploy", () => {
   it('builds, and passes its own tests with npm test', async () => {
     await succeed('npm', ['run', 'build'], { cwd: project, timeoutMs: 60_000 });
     expect(existsSync(path.join(project, 'dist/main.js'))).toBe(true);
-    const tested = await succeed('npm', ['test'], { cwd: project, env: { ...process.env, CI: 'true' }, timeoutMs: 60_000 });
+    const tested = await succeed('npm', ['test'], {
+      cwd: project,
+      env: { ...process.env, CI: 'true' },
+      timeoutMs: 60_000,
+    });
     expect(tested).toMatch(/Tests:\s+2 passed, 2 total/);
   }, 90_000);
 
@@ -101,7 +140,9 @@ describe("a new user's path: init, create api, test, generate, deploy", () => {
     expect(await opkit('generate', 'crd')).toContain('config/crd/bases/shop.example.com_orders.yaml');
     expect(await opkit('generate', 'rbac')).toContain('config/rbac/role.yaml');
     expect(await opkit('generate', 'manifests')).toContain('config/default/kustomization.yaml');
-    expect(await opkit('generate', 'bundle')).toContain(`bundle/manifests/${projectName}.clusterserviceversion.yaml`);
+    expect(await opkit('generate', 'bundle')).toContain(
+      `bundle/manifests/${projectName}.clusterserviceversion.yaml`,
+    );
     expect(await opkit('bundle', 'validate')).toMatch(/bundle is a valid bundle/);
   }, 30_000);
 
@@ -117,7 +158,14 @@ describe("a new user's path: init, create api, test, generate, deploy", () => {
         nodes: false,
         authorize: (user: UserInfo, a: RequestAttributes) => {
           if (user.username === operatorUser && a.resourceRequest) {
-            operatorRequests.push({ verb: a.verb, apiGroup: a.apiGroup ?? '', resource: a.resource ?? '', subresource: a.subresource || undefined, namespace: a.namespace || undefined, name: a.name || undefined });
+            operatorRequests.push({
+              verb: a.verb,
+              apiGroup: a.apiGroup ?? '',
+              resource: a.resource ?? '',
+              subresource: a.subresource || undefined,
+              namespace: a.namespace || undefined,
+              name: a.name || undefined,
+            });
           }
           return true;
         },
@@ -133,18 +181,31 @@ describe("a new user's path: init, create api, test, generate, deploy", () => {
     });
 
     const kubectlRun = (...args: string[]): Promise<string> =>
-      succeed(kubectl, ['--kubeconfig', adminKubeconfig, ...args], { cwd: project, env: { ...process.env, HOME: tmp }, timeoutMs: 30_000 });
+      succeed(kubectl, ['--kubeconfig', adminKubeconfig, ...args], {
+        cwd: project,
+        env: { ...process.env, HOME: tmp },
+        timeoutMs: 30_000,
+      });
 
     it('applies the CRDs and manifests with kubectl apply --server-side, and --dry-run=server', async () => {
       if (!kubectlAvailable) {
         if (process.env.CI === 'true') throw new Error(`kubectl (${kubectl}) is required with CI=true`);
-        process.stdout.write(`skipping the kubectl checks: "${kubectl}" was not found; creating the manifests with @kubernetes/client-node\n`);
+        process.stdout.write(
+          `skipping the kubectl checks: "${kubectl}" was not found; creating the manifests with @kubernetes/client-node\n`,
+        );
         await createWithoutKubectl(kubeConfig, project);
         return;
       }
       // A server-side dry run writes nothing.
-      expect(await kubectlRun('apply', '--server-side', '--dry-run=server', '-f', 'config/crd/bases')).toContain(`customresourcedefinition.apiextensions.k8s.io/${crdName} serverside-applied (server dry run)`);
-      const missing = await run(kubectl, ['--kubeconfig', adminKubeconfig, 'get', 'crd', crdName], { cwd: project, env: { ...process.env, HOME: tmp } });
+      expect(
+        await kubectlRun('apply', '--server-side', '--dry-run=server', '-f', 'config/crd/bases'),
+      ).toContain(
+        `customresourcedefinition.apiextensions.k8s.io/${crdName} serverside-applied (server dry run)`,
+      );
+      const missing = await run(kubectl, ['--kubeconfig', adminKubeconfig, 'get', 'crd', crdName], {
+        cwd: project,
+        env: { ...process.env, HOME: tmp },
+      });
       expect(missing.code).not.toBe(0);
       expect(missing.output).toMatch(/NotFound|not found/);
 
@@ -164,14 +225,34 @@ describe("a new user's path: init, create api, test, generate, deploy", () => {
       }
       await kubectlRun('wait', '--for=condition=Established', `crd/${crdName}`, '--timeout=30s');
       // Applying the same manifests again, as a dry run, is accepted and changes nothing.
-      expect(await kubectlRun('apply', '--server-side', '--dry-run=server', '-k', 'config/default')).toContain(`deployment.apps/${projectName}-controller-manager serverside-applied (server dry run)`);
+      expect(
+        await kubectlRun('apply', '--server-side', '--dry-run=server', '-k', 'config/default'),
+      ).toContain(`deployment.apps/${projectName}-controller-manager serverside-applied (server dry run)`);
       // The oldest and newest supported kubectl, where installed beside this one (kubectl.1.27 ... kubectl.1.33).
       for (const other of otherKubectls()) {
-        const dryRun = await succeed(other, ['--kubeconfig', adminKubeconfig, 'apply', '--server-side', '--dry-run=server', '-k', 'config/default'], { cwd: project, env: { ...process.env, HOME: tmp }, timeoutMs: 30_000 });
-        expect(dryRun).toContain(`clusterrole.rbac.authorization.k8s.io/${projectName}-manager-role serverside-applied (server dry run)`);
+        const dryRun = await succeed(
+          other,
+          [
+            '--kubeconfig',
+            adminKubeconfig,
+            'apply',
+            '--server-side',
+            '--dry-run=server',
+            '-k',
+            'config/default',
+          ],
+          { cwd: project, env: { ...process.env, HOME: tmp }, timeoutMs: 30_000 },
+        );
+        expect(dryRun).toContain(
+          `clusterrole.rbac.authorization.k8s.io/${projectName}-manager-role serverside-applied (server dry run)`,
+        );
       }
-      expect(await kubectlRun('apply', '--server-side', '--dry-run=server', '-n', 'default', '-f', samplePath)).toContain('order.shop.example.com/order-sample serverside-applied (server dry run)');
-      expect(await kubectlRun('apply', '--server-side', '-n', 'default', '-f', samplePath)).toContain('order.shop.example.com/order-sample serverside-applied');
+      expect(
+        await kubectlRun('apply', '--server-side', '--dry-run=server', '-n', 'default', '-f', samplePath),
+      ).toContain('order.shop.example.com/order-sample serverside-applied (server dry run)');
+      expect(await kubectlRun('apply', '--server-side', '-n', 'default', '-f', samplePath)).toContain(
+        'order.shop.example.com/order-sample serverside-applied',
+      );
     }, 60_000);
 
     it('the generated RBAC covers exactly what the operator does', async () => {
@@ -191,21 +272,43 @@ describe("a new user's path: init, create api, test, generate, deploy", () => {
         body: { spec: { audiences: [], expirationSeconds: 3600 } },
       });
       const operatorKubeconfig = path.join(tmp, 'operator.kubeconfig');
-      await writeFile(operatorKubeconfig, renderKubeconfig({ server: cluster.url, token: tokenRequest.status!.token, caCert: cluster.caCert }), { mode: 0o600 });
+      await writeFile(
+        operatorKubeconfig,
+        renderKubeconfig({ server: cluster.url, token: tokenRequest.status!.token, caCert: cluster.caCert }),
+        { mode: 0o600 },
+      );
 
       // The generated operator, with the flags and environment config/manager/manager.yaml gives it.
-      const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: operatorKubeconfig, POD_NAMESPACE: namespace, NO_COLOR: '1' };
-      const operator = spawn(process.execPath, ['dist/main.js', '--leader-elect', '--metrics-bind-address=127.0.0.1:0', '--health-probe-bind-address=127.0.0.1:0'], {
-        cwd: project,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        KUBECONFIG: operatorKubeconfig,
+        POD_NAMESPACE: namespace,
+        NO_COLOR: '1',
+      };
+      const operator = spawn(
+        process.execPath,
+        [
+          'dist/main.js',
+          '--leader-elect',
+          '--metrics-bind-address=127.0.0.1:0',
+          '--health-probe-bind-address=127.0.0.1:0',
+        ],
+        {
+          cwd: project,
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let output = '';
       operator.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')));
       operator.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')));
       const exited = new Promise<number | null>((resolve) => operator.on('exit', (code) => resolve(code)));
       try {
-        await waitFor(() => /reconciling Order/.test(output), 30_000, () => `the operator did not reconcile the sample; its output:\n${output}`);
+        await waitFor(
+          () => /reconciling Order/.test(output),
+          30_000,
+          () => `the operator did not reconcile the sample; its output:\n${output}`,
+        );
         operator.kill('SIGTERM');
         expect(await exited).toBe(0);
       } finally {
@@ -219,15 +322,22 @@ describe("a new user's path: init, create api, test, generate, deploy", () => {
       expect(comparison.denied).toEqual([]);
       // ...it read its primary kind through the cache (list + watch) and took the lease...
       const used = (role: string, group: string, resource: string, verb: string): number =>
-        comparison.grants.find((g) => g.role.endsWith(role) && g.apiGroup === group && g.resource === resource && g.verb === verb)?.uses ?? 0;
+        comparison.grants.find(
+          (g) => g.role.endsWith(role) && g.apiGroup === group && g.resource === resource && g.verb === verb,
+        )?.uses ?? 0;
       expect(used('manager-role', 'shop.example.com', 'orders', 'list')).toBeGreaterThan(0);
       expect(used('manager-role', 'shop.example.com', 'orders', 'watch')).toBeGreaterThan(0);
-      expect(used('leader-election-role', 'coordination.k8s.io', 'leases', 'get') + used('leader-election-role', 'coordination.k8s.io', 'leases', 'create')).toBeGreaterThan(0);
+      expect(
+        used('leader-election-role', 'coordination.k8s.io', 'leases', 'get') +
+          used('leader-election-role', 'coordination.k8s.io', 'leases', 'create'),
+      ).toBeGreaterThan(0);
       // ...and the manager role grants nothing beyond what the controller declares in its `rbac` export
       // (what stays unused — e.g. update, status and finalizers — is what a reconciler may use once edited).
       const declarations = await loadRbacExports(project);
       const manager = bound.find((b) => b.role.endsWith('manager-role'))!;
-      expect(manager.rules).toEqual(deriveRbacRules(declarations, new Map([['shop.example.com/Order', 'orders']])));
+      expect(manager.rules).toEqual(
+        deriveRbacRules(declarations, new Map([['shop.example.com/Order', 'orders']])),
+      );
     }, 60_000);
   });
 });
@@ -236,7 +346,9 @@ describe("a new user's path: init, create api, test, generate, deploy", () => {
 function otherKubectls(): string[] {
   const which = spawnSync('sh', ['-c', `readlink -f "$(command -v ${kubectl})"`], { encoding: 'utf8' });
   const dir = path.dirname(which.stdout.trim());
-  return ['kubectl.1.27', 'kubectl.1.33'].map((name) => path.join(dir, name)).filter((file) => which.status === 0 && existsSync(file));
+  return ['kubectl.1.27', 'kubectl.1.33']
+    .map((name) => path.join(dir, name))
+    .filter((file) => which.status === 0 && existsSync(file));
 }
 
 async function waitFor(condition: () => boolean, timeoutMs: number, message: () => string): Promise<void> {
@@ -260,14 +372,31 @@ async function boundRules(root: string): Promise<BoundRules[]> {
   const bindings = [
     ...(await readYamlObjects(path.join(root, 'config/rbac/role_binding.yaml'))),
     ...(await readYamlObjects(path.join(root, 'config/rbac/leader_election_role_binding.yaml'))),
-  ] as (KubernetesObject & { roleRef: { kind: string; name: string }; subjects: { kind: string; name: string; namespace?: string }[] })[];
+  ] as (KubernetesObject & {
+    roleRef: { kind: string; name: string };
+    subjects: { kind: string; name: string; namespace?: string }[];
+  })[];
   const bound: BoundRules[] = [];
   for (const binding of bindings) {
-    if (!binding.subjects.some((s) => s.kind === 'ServiceAccount' && s.name === serviceAccount && s.namespace === namespace)) continue;
-    const role = objects.find((o) => o.kind === binding.roleRef.kind && o.metadata?.name === binding.roleRef.name);
-    if (!role) throw new Error(`${binding.kind} ${binding.metadata?.name} refers to ${binding.roleRef.kind} ${binding.roleRef.name}, which is not generated`);
+    if (
+      !binding.subjects.some(
+        (s) => s.kind === 'ServiceAccount' && s.name === serviceAccount && s.namespace === namespace,
+      )
+    )
+      continue;
+    const role = objects.find(
+      (o) => o.kind === binding.roleRef.kind && o.metadata?.name === binding.roleRef.name,
+    );
+    if (!role)
+      throw new Error(
+        `${binding.kind} ${binding.metadata?.name} refers to ${binding.roleRef.kind} ${binding.roleRef.name}, which is not generated`,
+      );
     // A RoleBinding grants only in its namespace, even when it refers to a ClusterRole.
-    bound.push({ role: role.metadata!.name!, namespace: binding.kind === 'RoleBinding' ? binding.metadata?.namespace : undefined, rules: role.rules });
+    bound.push({
+      role: role.metadata!.name!,
+      namespace: binding.kind === 'RoleBinding' ? binding.metadata?.namespace : undefined,
+      rules: role.rules,
+    });
   }
   return bound;
 }
@@ -285,15 +414,29 @@ async function loadRbacExports(root: string): Promise<ControllerRbacDeclaration[
       if (m.rbac) out.push(...[m.rbac].flat());
     }
     process.stdout.write(JSON.stringify(out));`;
-  return JSON.parse(await succeed(process.execPath, ['--input-type=module', '-e', script], { cwd: root })) as ControllerRbacDeclaration[];
+  return JSON.parse(
+    await succeed(process.execPath, ['--input-type=module', '-e', script], { cwd: root }),
+  ) as ControllerRbacDeclaration[];
 }
 
 /** Without kubectl: the objects of config/ created through the API (as `kubectl apply -k config/default` would). */
 async function createWithoutKubectl(kubeConfig: KubeConfig, root: string): Promise<void> {
   const api = KubernetesObjectApi.makeApiClient(kubeConfig);
-  const files = ['manager/namespace.yaml', ...(await readdir(path.join(root, 'config/crd/bases'))).map((f) => `crd/bases/${f}`)];
-  files.push(...['service_account', 'role', 'role_binding', 'leader_election_role', 'leader_election_role_binding'].map((f) => `rbac/${f}.yaml`));
-  for (const file of files) for (const object of await readYamlObjects(path.join(root, 'config', file))) await api.create(object);
+  const files = [
+    'manager/namespace.yaml',
+    ...(await readdir(path.join(root, 'config/crd/bases'))).map((f) => `crd/bases/${f}`),
+  ];
+  files.push(
+    ...[
+      'service_account',
+      'role',
+      'role_binding',
+      'leader_election_role',
+      'leader_election_role_binding',
+    ].map((f) => `rbac/${f}.yaml`),
+  );
+  for (const file of files)
+    for (const object of await readYamlObjects(path.join(root, 'config', file))) await api.create(object);
   // Give the CRD a moment to be served (the local cluster establishes it at once).
   await new Promise((resolve) => setTimeout(resolve, 200));
 }

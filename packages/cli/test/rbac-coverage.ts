@@ -50,7 +50,8 @@ export function resourcePath(request: RecordedRequest): string {
 // ResourceName matchers): "*" matches anything, and a rule with resourceNames never matches a request
 // without a name (create, list, watch, deletecollection).
 function ruleAllows(rule: PolicyRule, request: RecordedRequest): boolean {
-  const matches = (values: string[], value: string): boolean => values.includes('*') || values.includes(value);
+  const matches = (values: string[], value: string): boolean =>
+    values.includes('*') || values.includes(value);
   if (!matches(rule.verbs, request.verb) || !matches(rule.apiGroups, request.apiGroup)) return false;
   const resource = resourcePath(request);
   const resourceMatches =
@@ -84,7 +85,8 @@ export function compareRbac(bound: BoundRules[], requests: RecordedRequest[]): R
     }
     for (const g of grants) {
       if (!allowing.some((b) => b.role === g.role)) continue;
-      if (g.apiGroup === request.apiGroup && g.resource === resourcePath(request) && g.verb === request.verb) g.uses++;
+      if (g.apiGroup === request.apiGroup && g.resource === resourcePath(request) && g.verb === request.verb)
+        g.uses++;
     }
   }
   return { denied, grants };
@@ -93,10 +95,12 @@ export function compareRbac(bound: BoundRules[], requests: RecordedRequest[]): R
 /** A table of the comparison, for the test log. */
 export function formatRbacComparison(comparison: RbacComparison): string {
   const rows = comparison.grants.map(
-    (g) => `  ${g.uses > 0 ? 'used  ' : 'unused'} ${String(g.uses).padStart(4)}  ${g.role}  ${g.apiGroup || 'core'}/${g.resource} ${g.verb}`,
+    (g) =>
+      `  ${g.uses > 0 ? 'used  ' : 'unused'} ${String(g.uses).padStart(4)}  ${g.role}  ${g.apiGroup || 'core'}/${g.resource} ${g.verb}`,
   );
   const denied = comparison.denied.map(
-    (r) => `  DENIED ${r.verb} ${r.apiGroup || 'core'}/${resourcePath(r)}${r.namespace ? ` in ${r.namespace}` : ''}${r.name ? ` (${r.name})` : ''}`,
+    (r) =>
+      `  DENIED ${r.verb} ${r.apiGroup || 'core'}/${resourcePath(r)}${r.namespace ? ` in ${r.namespace}` : ''}${r.name ? ` (${r.name})` : ''}`,
   );
   return ['RBAC rules vs. requests the operator made:', ...rows, ...denied].join('\n');
 }

@@ -17,12 +17,23 @@ interface Captured extends Terminal {
 function captureTerminal(): Captured {
   const out: string[] = [];
   const err: string[] = [];
-  return { out, err, info: (m) => out.push(m), progress: (m) => out.push(m), success: (m) => out.push(m), warn: (m) => err.push(m), fail: (m) => err.push(m) };
+  return {
+    out,
+    err,
+    info: (m) => out.push(m),
+    progress: (m) => out.push(m),
+    success: (m) => out.push(m),
+    warn: (m) => err.push(m),
+    fail: (m) => err.push(m),
+  };
 }
 
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/')).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
+    .sort();
 }
 
 let tmp: string;
@@ -37,11 +48,23 @@ afterEach(async () => {
 
 describe('scaffold templates (golden)', () => {
   it('renders init and create api', async () => {
-    const init = initFiles(await readTemplates('project'), { projectName: 'shop-operator', domain: 'example.com', opkitVersion: '0.1.0' });
+    const init = initFiles(await readTemplates('project'), {
+      projectName: 'shop-operator',
+      domain: 'example.com',
+      opkitVersion: '0.1.0',
+    });
     await expectGolden('init', init);
     const index = init.find((f) => f.path === 'src/controllers/index.ts')!.content;
     const manifest = JSON.parse(init.find((f) => f.path === 'opkit.json')!.content);
-    await expectGolden('create-api', createApiFiles(await readTemplates('api'), manifest, index, { group: 'shop', version: 'v1alpha1', kind: 'Order', namespaced: true }));
+    await expectGolden(
+      'create-api',
+      createApiFiles(await readTemplates('api'), manifest, index, {
+        group: 'shop',
+        version: 'v1alpha1',
+        kind: 'Order',
+        namespaced: true,
+      }),
+    );
   });
 });
 
@@ -51,13 +74,34 @@ describe('opkit init + create api', () => {
     const dir = path.join(tmp, 'shop-operator');
     expect(await main(['init', dir, '--domain', 'example.com'], term)).toBe(0);
     const files = await listFiles(dir);
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'tsconfig.json', 'jest.config.js', 'Dockerfile', '.dockerignore', '.gitignore', 'README.md', 'opkit.json', 'src/main.ts', 'src/controllers/index.ts', 'test/cluster.test.ts']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'tsconfig.json',
+        'jest.config.js',
+        'Dockerfile',
+        '.dockerignore',
+        '.gitignore',
+        'README.md',
+        'opkit.json',
+        'src/main.ts',
+        'src/controllers/index.ts',
+        'test/cluster.test.ts',
+      ]),
+    );
     const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8'));
     expect(pkg.name).toBe('shop-operator');
     expect(pkg.dependencies['@opkit/core']).toBe('^0.1.0');
-    expect(await readFile(path.join(dir, 'Dockerfile'), 'utf8')).toMatch(/FROM node:20-alpine AS build[\s\S]*USER 1000:1000/);
+    expect(await readFile(path.join(dir, 'Dockerfile'), 'utf8')).toMatch(
+      /FROM node:20-alpine AS build[\s\S]*USER 1000:1000/,
+    );
 
-    expect(await main(['create', 'api', '--dir', dir, '--group', 'shop', '--version', 'v1', '--kind', 'Order'], term)).toBe(0);
+    expect(
+      await main(
+        ['create', 'api', '--dir', dir, '--group', 'shop', '--version', 'v1', '--kind', 'Order'],
+        term,
+      ),
+    ).toBe(0);
     const definition = await readFile(path.join(dir, 'src/api/shop/v1/order.ts'), 'utf8');
     expect(definition).toContain("group: 'shop.example.com'");
     expect(definition).toContain("scope: 'Namespaced'");
@@ -65,11 +109,41 @@ describe('opkit init + create api', () => {
     expect(index).toContain("import { orderController } from './order.js';");
     expect(index).toMatch(/orderController,\n\s*\/\/ opkit:controller-list/);
     const manifest = JSON.parse(await readFile(path.join(dir, 'opkit.json'), 'utf8'));
-    expect(manifest.resources).toEqual([{ group: 'shop.example.com', version: 'v1', kind: 'Order', plural: 'orders', namespaced: true, path: 'src/api/shop/v1/order.ts' }]);
+    expect(manifest.resources).toEqual([
+      {
+        group: 'shop.example.com',
+        version: 'v1',
+        kind: 'Order',
+        plural: 'orders',
+        namespaced: true,
+        path: 'src/api/shop/v1/order.ts',
+      },
+    ]);
 
-    expect(await main(['create', 'api', '--dir', dir, '--group', 'shop', '--version', 'v1', '--kind', 'Policy', '--cluster'], term)).toBe(0);
-    expect(await readFile(path.join(dir, 'src/controllers/policy.ts'), 'utf8')).toContain('{ clusterScoped: true }');
-    expect(await readFile(path.join(dir, 'src/controllers/index.ts'), 'utf8')).toMatch(/orderController,\n\s*policyController,/);
+    expect(
+      await main(
+        [
+          'create',
+          'api',
+          '--dir',
+          dir,
+          '--group',
+          'shop',
+          '--version',
+          'v1',
+          '--kind',
+          'Policy',
+          '--cluster',
+        ],
+        term,
+      ),
+    ).toBe(0);
+    expect(await readFile(path.join(dir, 'src/controllers/policy.ts'), 'utf8')).toContain(
+      '{ clusterScoped: true }',
+    );
+    expect(await readFile(path.join(dir, 'src/controllers/index.ts'), 'utf8')).toMatch(
+      /orderController,\n\s*policyController,/,
+    );
     expect(term.err).toEqual([]);
   });
 
@@ -104,8 +178,18 @@ describe('opkit init + create api', () => {
     }
     expect(await listFiles(dir)).toEqual(before);
     // the same API twice
-    expect(await main(['create', 'api', '--dir', dir, '--group', 'shop', '--version', 'v1', '--kind', 'Order'], term)).toBe(0);
-    expect(await main(['create', 'api', '--dir', dir, '--group', 'shop', '--version', 'v1', '--kind', 'Order'], term)).toBe(1);
+    expect(
+      await main(
+        ['create', 'api', '--dir', dir, '--group', 'shop', '--version', 'v1', '--kind', 'Order'],
+        term,
+      ),
+    ).toBe(0);
+    expect(
+      await main(
+        ['create', 'api', '--dir', dir, '--group', 'shop', '--version', 'v1', '--kind', 'Order'],
+        term,
+      ),
+    ).toBe(1);
     expect(term.err.at(-1)).toMatch(/already exists/);
   });
 
@@ -137,13 +221,19 @@ describe('opkit init + create api', () => {
     expect(JSON.parse(await readFile(path.join(dir, 'opkit.json'), 'utf8')).domain).toBe('example.com');
     expect(await run(['create', 'api', '--dir', dir, '--version', 'v1'])).toBe(2);
     expect(term.err.join('\n')).toMatch(/--group is required/);
-    expect(await run(['create', 'api', '--dir', dir, '--kind', 'A', '--group', 'g', '--namespaced', '--cluster'])).toBe(2);
+    expect(
+      await run(['create', 'api', '--dir', dir, '--kind', 'A', '--group', 'g', '--namespaced', '--cluster']),
+    ).toBe(2);
     expect(await run(['create', 'api', '--bogus'])).toBe(2);
   });
 
   it('asks on a TTY for what is missing', async () => {
     const dir = path.join(tmp, 'asked');
-    const answers = new Map([['Domain of your API groups', 'acme.io'], ['API group (completed with .acme.io)', 'shop'], ['Kind (PascalCase)', 'Cart']]);
+    const answers = new Map([
+      ['Domain of your API groups', 'acme.io'],
+      ['API group (completed with .acme.io)', 'shop'],
+      ['Kind (PascalCase)', 'Cart'],
+    ]);
     const asked: string[] = [];
     const prompter = {
       ask: async (q: string, o?: { defaultValue?: string }) => {
@@ -157,8 +247,15 @@ describe('opkit init + create api', () => {
     program.addCommand(createCommand(term, prompter));
     await program.parseAsync(['init', dir], { from: 'user' });
     await program.parseAsync(['create', 'api', '--dir', dir], { from: 'user' });
-    expect(asked).toEqual(['Domain of your API groups', 'API group (completed with .acme.io)', 'API version', 'Kind (PascalCase)']);
-    expect(await readFile(path.join(dir, 'src/api/shop/v1alpha1/cart.ts'), 'utf8')).toContain("group: 'shop.acme.io'");
+    expect(asked).toEqual([
+      'Domain of your API groups',
+      'API group (completed with .acme.io)',
+      'API version',
+      'Kind (PascalCase)',
+    ]);
+    expect(await readFile(path.join(dir, 'src/api/shop/v1alpha1/cart.ts'), 'utf8')).toContain(
+      "group: 'shop.acme.io'",
+    );
   });
 
   it('shows help with examples on every command', async () => {
@@ -166,7 +263,15 @@ describe('opkit init + create api', () => {
     const write = process.stdout.write.bind(process.stdout);
     process.stdout.write = ((s: string) => (chunks.push(String(s)), true)) as typeof process.stdout.write;
     try {
-      for (const args of [['init'], ['create', 'api'], ['generate', 'crd'], ['generate', 'rbac'], ['generate', 'manifests'], ['generate', 'bundle'], ['bundle', 'validate']]) {
+      for (const args of [
+        ['init'],
+        ['create', 'api'],
+        ['generate', 'crd'],
+        ['generate', 'rbac'],
+        ['generate', 'manifests'],
+        ['generate', 'bundle'],
+        ['bundle', 'validate'],
+      ]) {
         chunks.length = 0;
         expect(await main([...args, '--help'], captureTerminal())).toBe(0);
         expect(chunks.join('')).toContain('Examples:');
@@ -191,7 +296,14 @@ describe('opkit generate + bundle validate on a built project', () => {
         group: 'shop.example.com',
         names: { kind: 'Order', listKind: 'OrderList', plural: 'orders', singular: 'order' },
         scope: 'Namespaced',
-        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', description: 'An order.' } } }],
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object', description: 'An order.' } },
+          },
+        ],
       },
     };
     await mkdir(path.join(dir, 'dist/api/shop/v1'), { recursive: true });
@@ -205,7 +317,9 @@ describe('opkit generate + bundle validate on a built project', () => {
       `export const rbac = { for: { group: 'shop.example.com', version: 'v1', kind: 'Order' }, owns: [{ group: 'apps', version: 'v1', kind: 'Deployment' }] };\n`,
     );
     expect(await main(['generate', 'manifests', '--dir', dir], term)).toBe(0);
-    expect(await readFile(path.join(dir, 'config/crd/bases/shop.example.com_orders.yaml'), 'utf8')).toContain('name: orders.shop.example.com');
+    expect(await readFile(path.join(dir, 'config/crd/bases/shop.example.com_orders.yaml'), 'utf8')).toContain(
+      'name: orders.shop.example.com',
+    );
     expect(await readFile(path.join(dir, 'config/rbac/role.yaml'), 'utf8')).toContain('orders/finalizers');
     expect(await main(['generate', 'bundle', '--dir', dir], term)).toBe(0);
     expect(await main(['bundle', 'validate', path.join(dir, 'bundle')], term)).toBe(0);
@@ -220,7 +334,10 @@ describe('opkit generate + bundle validate on a built project', () => {
     const term = captureTerminal();
     const dir = path.join(tmp, 'op');
     await main(['init', dir, '--domain', 'example.com'], term);
-    await main(['create', 'api', '--dir', dir, '--group', 'shop', '--version', 'v1', '--kind', 'Order'], term);
+    await main(
+      ['create', 'api', '--dir', dir, '--group', 'shop', '--version', 'v1', '--kind', 'Order'],
+      term,
+    );
     expect(await main(['generate', 'crd', '--dir', dir], term)).toBe(1);
     expect(term.err.at(-1)).toMatch(/npm run build/);
     expect(await main(['generate', 'crd', '--dir', tmp], term)).toBe(1);

@@ -156,7 +156,10 @@ const EXTRA_TYPES = [
     },
   },
   { name: `${CRD}SelectableField`, map: { fields: [field('jsonPath', str, { default: '' })] } },
-  { name: `${CRD}CustomResourceValidation`, map: { fields: [field('openAPIV3Schema', named(`${CRD}JSONSchemaProps`))] } },
+  {
+    name: `${CRD}CustomResourceValidation`,
+    map: { fields: [field('openAPIV3Schema', named(`${CRD}JSONSchemaProps`))] },
+  },
   {
     name: `${CRD}CustomResourceSubresources`,
     map: {
@@ -177,14 +180,14 @@ const EXTRA_TYPES = [
     },
   },
   // An empty struct upstream: any content is kept as it is.
-  { name: `${CRD}CustomResourceSubresourceStatus`, map: { elementType: untypedAtomic, elementRelationship: 'atomic' } },
+  {
+    name: `${CRD}CustomResourceSubresourceStatus`,
+    map: { elementType: untypedAtomic, elementRelationship: 'atomic' },
+  },
   {
     name: `${CRD}CustomResourceConversion`,
     map: {
-      fields: [
-        field('strategy', str, { default: '' }),
-        field('webhook', named(`${CRD}WebhookConversion`)),
-      ],
+      fields: [field('strategy', str, { default: '' }), field('webhook', named(`${CRD}WebhookConversion`))],
     },
   },
   {
@@ -199,11 +202,7 @@ const EXTRA_TYPES = [
   {
     name: `${CRD}WebhookClientConfig`,
     map: {
-      fields: [
-        field('caBundle', str),
-        field('service', named(`${CRD}ServiceReference`)),
-        field('url', str),
-      ],
+      fields: [field('caBundle', str), field('service', named(`${CRD}ServiceReference`)), field('url', str)],
     },
   },
   {
@@ -295,7 +294,11 @@ const EXTRA_TYPES = [
         field('x-kubernetes-map-type', str),
         field('x-kubernetes-preserve-unknown-fields', bool),
         field('x-kubernetes-validations', {
-          list: { elementType: named(`${CRD}ValidationRule`), elementRelationship: 'associative', keys: ['rule'] },
+          list: {
+            elementType: named(`${CRD}ValidationRule`),
+            elementRelationship: 'associative',
+            keys: ['rule'],
+          },
         }),
       ],
     },

@@ -40,8 +40,21 @@ const KEPT_FILES = ['k8s.io/api/', 'k8s.io/apimachinery/', 'k8s.io/apiextensions
 
 /** FieldDescriptorProto.Type numbers -> scalar names (descriptor.proto). */
 const SCALAR_TYPES = {
-  1: 'double', 2: 'float', 3: 'int64', 4: 'uint64', 5: 'int32', 6: 'fixed64', 7: 'fixed32', 8: 'bool',
-  9: 'string', 12: 'bytes', 13: 'uint32', 15: 'sfixed32', 16: 'sfixed64', 17: 'sint32', 18: 'sint64',
+  1: 'double',
+  2: 'float',
+  3: 'int64',
+  4: 'uint64',
+  5: 'int32',
+  6: 'fixed64',
+  7: 'fixed32',
+  8: 'bool',
+  9: 'string',
+  12: 'bytes',
+  13: 'uint32',
+  15: 'sfixed32',
+  16: 'sfixed64',
+  17: 'sint32',
+  18: 'sint64',
 };
 const TYPE_MESSAGE = 11;
 const LABEL_REPEATED = 3;
@@ -71,11 +84,20 @@ function rawFields(bytes) {
     const wireType = tag & 7;
     if (field === 0) throw new Error('field number 0');
     switch (wireType) {
-      case 0: out.push([field, reader.uint64().toNumber()]); break;
-      case 1: reader.skip(8); break;
-      case 2: out.push([field, reader.bytes()]); break;
-      case 5: reader.skip(4); break;
-      default: throw new Error(`unsupported wire type ${wireType}`);
+      case 0:
+        out.push([field, reader.uint64().toNumber()]);
+        break;
+      case 1:
+        reader.skip(8);
+        break;
+      case 2:
+        out.push([field, reader.bytes()]);
+        break;
+      case 5:
+        reader.skip(4);
+        break;
+      default:
+        throw new Error(`unsupported wire type ${wireType}`);
     }
   }
   return out;
@@ -210,11 +232,16 @@ function goStructTags(binary, messages) {
     if (binary.readUInt32LE(at + 4) !== 0) continue;
     const field = names.get(binary.readUInt32LE(at));
     if (!field) continue;
-    if (current && at === previous + 24 && !current.some((f) => f.number === field.number)) current.push(field);
+    if (current && at === previous + 24 && !current.some((f) => f.number === field.number))
+      current.push(field);
     else structs.push((current = [field]));
     previous = at;
   }
-  const signature = (pairs) => pairs.map(([n, name]) => `${n}=${name}`).sort().join(',');
+  const signature = (pairs) =>
+    pairs
+      .map(([n, name]) => `${n}=${name}`)
+      .sort()
+      .join(',');
   const bySignature = new Map();
   for (const fields of structs) {
     const key = signature(fields.map((f) => [f.number, f.protoName]));
@@ -228,7 +255,9 @@ function goStructTags(binary, messages) {
     const tags = new Map();
     for (const field of message.fields) {
       const seen = candidates.map((c) => c.find((f) => f.number === field.number));
-      const same = seen.every((t) => t.json === seen[0].json && t.omitEmpty === seen[0].omitEmpty && t.inline === seen[0].inline);
+      const same = seen.every(
+        (t) => t.json === seen[0].json && t.omitEmpty === seen[0].omitEmpty && t.inline === seen[0].inline,
+      );
       if (same) tags.set(field.number, seen[0]);
     }
     result.set(message.fullName, tags);
@@ -316,7 +345,12 @@ function jsonShape(messages) {
         continue;
       }
       const sub = messages.get(field.typeName);
-      if (isCandidate(field) && sub && sub.fields.length > 0 && flattened(sub).every((name) => known.has(name))) {
+      if (
+        isCandidate(field) &&
+        sub &&
+        sub.fields.length > 0 &&
+        flattened(sub).every((name) => known.has(name))
+      ) {
         shape.set(key, { inline: true });
         learnedInline.add(`${field.name}/${simpleName(field.typeName)}`);
       } else {
@@ -330,7 +364,11 @@ function jsonShape(messages) {
     for (const field of message.fields) {
       const key = `${message.fullName}.${field.name}`;
       const embedded = field.customName === simpleName(field.typeName ?? '');
-      if (isCandidate(field) && embedded && learnedInline.has(`${field.name}/${simpleName(field.typeName)}`)) {
+      if (
+        isCandidate(field) &&
+        embedded &&
+        learnedInline.has(`${field.name}/${simpleName(field.typeName)}`)
+      ) {
         shape.set(key, { inline: true });
       } else if (learnedNames.has(field.name)) {
         shape.set(key, { jsonName: learnedNames.get(field.name) });
@@ -338,7 +376,9 @@ function jsonShape(messages) {
     }
   }
   if (mismatches.length > 0) {
-    process.stderr.write(`fields absent from the schema, kept under their proto name: ${mismatches.join(', ')}\n`);
+    process.stderr.write(
+      `fields absent from the schema, kept under their proto name: ${mismatches.join(', ')}\n`,
+    );
   }
   return shape;
 }
@@ -351,7 +391,10 @@ function main() {
   const sources = [];
   for (const path of binaries) {
     const files = filesInBinary(path);
-    const tags = goStructTags(readFileSync(path), files.flatMap((f) => f.messages).filter((m) => !m.mapEntry));
+    const tags = goStructTags(
+      readFileSync(path),
+      files.flatMap((f) => f.messages).filter((m) => !m.mapEntry),
+    );
     const mapEntries = new Map();
     for (const file of files) for (const m of file.messages) if (m.mapEntry) mapEntries.set(m.fullName, m);
     let added = 0;
@@ -363,7 +406,9 @@ function main() {
       }
     }
     sources.push({ kubectl: kubectlVersion(path), files: files.length, messagesAdded: added });
-    process.stderr.write(`${path}: ${files.length} files, ${added} messages added, ${tags.size} matched to Go structs\n`);
+    process.stderr.write(
+      `${path}: ${files.length} files, ${added} messages added, ${tags.size} matched to Go structs\n`,
+    );
   }
   const shape = jsonShape(parsed);
   const disagreements = [];
@@ -375,7 +420,10 @@ function main() {
       // The Go struct tag is authoritative; the schema-based guess covers unmatched messages.
       const inline = tag ? tag.inline : Boolean(guessed.inline);
       const jsonName = tag && !tag.inline ? tag.json : (guessed.jsonName ?? field.name);
-      if (tag && (inline !== Boolean(guessed.inline) || (!inline && jsonName !== (guessed.jsonName ?? field.name)))) {
+      if (
+        tag &&
+        (inline !== Boolean(guessed.inline) || (!inline && jsonName !== (guessed.jsonName ?? field.name)))
+      ) {
         disagreements.push(`${message.fullName}.${field.name}`);
       }
       const isMessage = field.type === TYPE_MESSAGE;
@@ -391,9 +439,15 @@ function main() {
     });
   }
   if (disagreements.length > 0) {
-    process.stderr.write(`Go struct tags differ from the schema-based guess for: ${disagreements.join(', ')}\n`);
+    process.stderr.write(
+      `Go struct tags differ from the schema-based guess for: ${disagreements.join(', ')}\n`,
+    );
   }
-  const sorted = Object.fromEntries(Object.keys(messages).sort().map((name) => [name, messages[name]]));
+  const sorted = Object.fromEntries(
+    Object.keys(messages)
+      .sort()
+      .map((name) => [name, messages[name]]),
+  );
   const out = {
     header: {
       description:

@@ -23,7 +23,13 @@ function clientsFor(cluster: LocalCluster) {
 }
 
 /** One HTTPS request trusting the cluster's CA; `token` '' sends no Authorization header. */
-function rawRequest(cluster: LocalCluster, method: string, urlPath: string, body?: string, token = cluster.token): Promise<{ status: number; body: string }> {
+function rawRequest(
+  cluster: LocalCluster,
+  method: string,
+  urlPath: string,
+  body?: string,
+  token = cluster.token,
+): Promise<{ status: number; body: string }> {
   const url = new URL(cluster.url);
   return new Promise((resolve, reject) => {
     const req = https.request(
@@ -33,7 +39,10 @@ function rawRequest(cluster: LocalCluster, method: string, urlPath: string, body
         method,
         path: urlPath,
         ca: cluster.caCert,
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
       },
       (res) => {
         let data = '';
@@ -97,14 +106,20 @@ describe('client-node against the local cluster', () => {
     expect(created.metadata?.resourceVersion).toMatch(/^\d+$/);
     const stale = { ...created, data: { k: 'w' } };
     await c.core.replaceNamespacedConfigMap({ name: 'a', namespace: 'cn', body: stale });
-    await expect(c.core.replaceNamespacedConfigMap({ name: 'a', namespace: 'cn', body: stale })).rejects.toMatchObject({ code: 409 });
-    await expect(c.core.createNamespacedConfigMap({ namespace: 'cn', body: { metadata: { name: 'a' } } })).rejects.toMatchObject({
+    await expect(
+      c.core.replaceNamespacedConfigMap({ name: 'a', namespace: 'cn', body: stale }),
+    ).rejects.toMatchObject({ code: 409 });
+    await expect(
+      c.core.createNamespacedConfigMap({ namespace: 'cn', body: { metadata: { name: 'a' } } }),
+    ).rejects.toMatchObject({
       code: 409,
     });
     const listed = await c.core.listNamespacedConfigMap({ namespace: 'cn', labelSelector: 'app=x' });
     expect(listed.items.map((i) => i.metadata?.name)).toEqual(['a']);
     await c.core.deleteNamespacedConfigMap({ name: 'a', namespace: 'cn' });
-    await expect(c.core.readNamespacedConfigMap({ name: 'a', namespace: 'cn' })).rejects.toMatchObject({ code: 404 });
+    await expect(c.core.readNamespacedConfigMap({ name: 'a', namespace: 'cn' })).rejects.toMatchObject({
+      code: 404,
+    });
   });
 
   it('serves the generic KubernetesObjectApi and the scale subresource', async () => {
@@ -116,7 +131,10 @@ describe('client-node against the local cluster', () => {
         serviceName: 'db',
         replicas: 1,
         selector: { matchLabels: { app: 'db' } },
-        template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'busybox' }] } },
+        template: {
+          metadata: { labels: { app: 'db' } },
+          spec: { containers: [{ name: 'db', image: 'busybox' }] },
+        },
       },
     } as k8s.KubernetesObject);
     const scale = await c.apps.readNamespacedStatefulSetScale({ name: 'db', namespace: 'cn' });
@@ -136,7 +154,10 @@ describe('client-node against the local cluster', () => {
     for (let i = 0; i < 1000; i += 50) {
       await Promise.all(
         Array.from({ length: 50 }, (_, j) =>
-          c.core.createNamespacedConfigMap({ namespace: 'many', body: { metadata: { name: `cm-${String(i + j).padStart(4, '0')}` } } }),
+          c.core.createNamespacedConfigMap({
+            namespace: 'many',
+            body: { metadata: { name: `cm-${String(i + j).padStart(4, '0')}` } },
+          }),
         ),
       );
     }
@@ -149,7 +170,10 @@ describe('client-node against the local cluster', () => {
       cont = page.metadata?._continue || undefined;
       if (pages === 0) {
         // A write after the first page must not show up in later pages.
-        await c.core.createNamespacedConfigMap({ namespace: 'many', body: { metadata: { name: 'zz-late' } } });
+        await c.core.createNamespacedConfigMap({
+          namespace: 'many',
+          body: { metadata: { name: 'zz-late' } },
+        });
         expect(page.metadata?.remainingItemCount).toBe(880);
       }
       pages++;
@@ -161,7 +185,10 @@ describe('client-node against the local cluster', () => {
   });
 
   it('watches from a resourceVersion and gets 410 Gone once history has moved past it', async () => {
-    const first = await c.core.createNamespacedConfigMap({ namespace: 'cn', body: { metadata: { name: 'w1' } } });
+    const first = await c.core.createNamespacedConfigMap({
+      namespace: 'cn',
+      body: { metadata: { name: 'w1' } },
+    });
     const rv = first.metadata!.resourceVersion!;
     await c.core.createNamespacedConfigMap({ namespace: 'cn', body: { metadata: { name: 'w2' } } });
     await c.core.deleteNamespacedConfigMap({ name: 'w1', namespace: 'cn' });
@@ -171,7 +198,10 @@ describe('client-node against the local cluster', () => {
       { resourceVersion: rv, allowWatchBookmarks: true },
       (e) => e.some((x) => x.type === 'DELETED'),
     );
-    expect(events.filter((e) => e.type !== 'BOOKMARK').map((e) => `${e.type} ${e.name}`)).toEqual(['ADDED w2', 'DELETED w1']);
+    expect(events.filter((e) => e.type !== 'BOOKMARK').map((e) => `${e.type} ${e.name}`)).toEqual([
+      'ADDED w2',
+      'DELETED w1',
+    ]);
 
     // historySize is 200: 300 more writes push `rv` out of the history.
     for (let i = 0; i < 300; i++) {
@@ -180,12 +210,20 @@ describe('client-node against the local cluster', () => {
         k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
       );
     }
-    const gone = await collectWatch(c.watch, '/api/v1/namespaces/cn/configmaps', { resourceVersion: rv }, (e) => e.length > 0);
+    const gone = await collectWatch(
+      c.watch,
+      '/api/v1/namespaces/cn/configmaps',
+      { resourceVersion: rv },
+      (e) => e.length > 0,
+    );
     expect(gone[0]).toMatchObject({ type: 'ERROR', code: 410 });
   });
 
   it('blocks deletion on finalizers and cascades deletes to dependents (background, foreground, orphan)', async () => {
-    const owner = await c.core.createNamespacedConfigMap({ namespace: 'cn', body: { metadata: { name: 'owner', finalizers: ['opkit.dev/x'] } } });
+    const owner = await c.core.createNamespacedConfigMap({
+      namespace: 'cn',
+      body: { metadata: { name: 'owner', finalizers: ['opkit.dev/x'] } },
+    });
     await c.core.deleteNamespacedConfigMap({ name: 'owner', namespace: 'cn' });
     const held = await c.core.readNamespacedConfigMap({ name: 'owner', namespace: 'cn' });
     expect(held.metadata?.deletionTimestamp).toBeDefined();
@@ -193,19 +231,34 @@ describe('client-node against the local cluster', () => {
       { name: 'owner', namespace: 'cn', body: [{ op: 'remove', path: '/metadata/finalizers' }] },
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch),
     );
-    await expect(c.core.readNamespacedConfigMap({ name: 'owner', namespace: 'cn' })).rejects.toMatchObject({ code: 404 });
+    await expect(c.core.readNamespacedConfigMap({ name: 'owner', namespace: 'cn' })).rejects.toMatchObject({
+      code: 404,
+    });
     expect(owner.metadata?.uid).toBeDefined();
 
     for (const policy of ['Background', 'Foreground', 'Orphan'] as const) {
-      const parent = await c.core.createNamespacedConfigMap({ namespace: 'cn', body: { metadata: { name: `p-${policy.toLowerCase()}` } } });
-      const ref = { apiVersion: 'v1', kind: 'ConfigMap', name: parent.metadata!.name!, uid: parent.metadata!.uid!, blockOwnerDeletion: true };
+      const parent = await c.core.createNamespacedConfigMap({
+        namespace: 'cn',
+        body: { metadata: { name: `p-${policy.toLowerCase()}` } },
+      });
+      const ref = {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        name: parent.metadata!.name!,
+        uid: parent.metadata!.uid!,
+        blockOwnerDeletion: true,
+      };
       for (const n of [1, 2]) {
         await c.core.createNamespacedConfigMap({
           namespace: 'cn',
           body: { metadata: { name: `child-${policy.toLowerCase()}-${n}`, ownerReferences: [ref] } },
         });
       }
-      await c.core.deleteNamespacedConfigMap({ name: parent.metadata!.name!, namespace: 'cn', propagationPolicy: policy });
+      await c.core.deleteNamespacedConfigMap({
+        name: parent.metadata!.name!,
+        namespace: 'cn',
+        propagationPolicy: policy,
+      });
       await cluster.settled();
       await new Promise((r) => setTimeout(r, 200));
       await cluster.settled();
@@ -218,25 +271,43 @@ describe('client-node against the local cluster', () => {
       } else {
         expect(children).toHaveLength(0);
       }
-      await expect(c.core.readNamespacedConfigMap({ name: parent.metadata!.name!, namespace: 'cn' })).rejects.toMatchObject({ code: 404 });
+      await expect(
+        c.core.readNamespacedConfigMap({ name: parent.metadata!.name!, namespace: 'cn' }),
+      ).rejects.toMatchObject({ code: 404 });
     }
   });
 
   it('rejects bad input with Status errors and stores nothing', async () => {
-    await expect(c.core.createNamespacedConfigMap({ namespace: 'cn', body: { metadata: { name: 'Not_Valid' } } })).rejects.toMatchObject({
+    await expect(
+      c.core.createNamespacedConfigMap({ namespace: 'cn', body: { metadata: { name: 'Not_Valid' } } }),
+    ).rejects.toMatchObject({
       code: 422,
     });
-    await expect(c.core.createNamespacedConfigMap({ namespace: 'nowhere', body: { metadata: { name: 'x' } } })).rejects.toMatchObject({
+    await expect(
+      c.core.createNamespacedConfigMap({ namespace: 'nowhere', body: { metadata: { name: 'x' } } }),
+    ).rejects.toMatchObject({
       code: 404,
     });
-    const malformed = await rawRequest(cluster, 'POST', '/api/v1/namespaces/cn/configmaps', '{"metadata": {"name": ');
+    const malformed = await rawRequest(
+      cluster,
+      'POST',
+      '/api/v1/namespaces/cn/configmaps',
+      '{"metadata": {"name": ',
+    );
     expect(malformed.status).toBe(400);
     expect(JSON.parse(malformed.body)).toMatchObject({ kind: 'Status', code: 400, reason: 'BadRequest' });
     const noToken = await rawRequest(cluster, 'GET', '/api/v1/namespaces', undefined, '');
     expect(noToken.status).toBe(401);
-    const huge = await rawRequest(cluster, 'POST', '/api/v1/namespaces/cn/configmaps', JSON.stringify({ metadata: { name: 'huge' }, data: { x: 'y'.repeat(4 << 20) } }));
+    const huge = await rawRequest(
+      cluster,
+      'POST',
+      '/api/v1/namespaces/cn/configmaps',
+      JSON.stringify({ metadata: { name: 'huge' }, data: { x: 'y'.repeat(4 << 20) } }),
+    );
     expect(huge.status).toBe(413);
-    await expect(c.core.readNamespacedConfigMap({ name: 'huge', namespace: 'cn' })).rejects.toMatchObject({ code: 404 });
+    await expect(c.core.readNamespacedConfigMap({ name: 'huge', namespace: 'cn' })).rejects.toMatchObject({
+      code: 404,
+    });
   });
 });
 
@@ -246,7 +317,10 @@ describe('persistence', () => {
     const first = await LocalCluster.start({ dataDir });
     let c = clientsFor(first);
     await c.core.createNamespace({ body: { metadata: { name: 'p' } } });
-    const cm = await c.core.createNamespacedConfigMap({ namespace: 'p', body: { metadata: { name: 'kept' }, data: { a: '1' } } });
+    const cm = await c.core.createNamespacedConfigMap({
+      namespace: 'p',
+      body: { metadata: { name: 'kept' }, data: { a: '1' } },
+    });
     const rv = cm.metadata!.resourceVersion!;
     await c.core.patchNamespacedConfigMap(
       { name: 'kept', namespace: 'p', body: { data: { a: '2' } } },
@@ -262,10 +336,20 @@ describe('persistence', () => {
       expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
       expect(after.metadata?.uid).toBe(before.metadata?.uid);
       expect(after.data).toEqual({ a: '2' });
-      const next = await c.core.createNamespacedConfigMap({ namespace: 'p', body: { metadata: { name: 'new' } } });
-      expect(Number(next.metadata!.resourceVersion)).toBeGreaterThan(Number(before.metadata!.resourceVersion));
+      const next = await c.core.createNamespacedConfigMap({
+        namespace: 'p',
+        body: { metadata: { name: 'new' } },
+      });
+      expect(Number(next.metadata!.resourceVersion)).toBeGreaterThan(
+        Number(before.metadata!.resourceVersion),
+      );
       // A watch from a resourceVersion taken before the restart replays what happened since.
-      const events = await collectWatch(c.watch, '/api/v1/namespaces/p/configmaps', { resourceVersion: rv }, (e) => e.length >= 2);
+      const events = await collectWatch(
+        c.watch,
+        '/api/v1/namespaces/p/configmaps',
+        { resourceVersion: rv },
+        (e) => e.length >= 2,
+      );
       expect(events.map((e) => `${e.type} ${e.name}`)).toEqual(['MODIFIED kept', 'ADDED new']);
     } finally {
       await second.stop();

@@ -48,10 +48,19 @@ export function kubectlRunner(binary: KubectlBinary, kubeconfig: string) {
   const env = { ...process.env, KUBECONFIG: file, HOME: dir, KUBECACHEDIR: path.join(dir, 'cache') };
   return (args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> =>
     new Promise((resolve) => {
-      const child = execFile(binary.file, args, { env, timeout: 30_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      });
+      const child = execFile(
+        binary.file,
+        args,
+        { env, timeout: 30_000, maxBuffer: 64 << 20 },
+        (err, stdout, stderr) => {
+          const code = err
+            ? typeof (err as { code?: unknown }).code === 'number'
+              ? (err as { code: number }).code
+              : 1
+            : 0;
+          resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+        },
+      );
       if (input !== undefined) child.stdin?.end(input);
     });
 }

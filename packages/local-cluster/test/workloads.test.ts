@@ -31,97 +31,116 @@ spec:
 ${extra}`;
 }
 
-describe.each(found.map((b) => [b.version, b] as [string, KubectlBinary]))('workloads with kubectl %s', (version, binary) => {
-  let cluster: LocalCluster;
-  let kubectl: ReturnType<typeof kubectlRunner>;
-  let kubeconfigFile: string;
-  const ns = `w${version.replace('.', '')}`;
+describe.each(found.map((b) => [b.version, b] as [string, KubectlBinary]))(
+  'workloads with kubectl %s',
+  (version, binary) => {
+    let cluster: LocalCluster;
+    let kubectl: ReturnType<typeof kubectlRunner>;
+    let kubeconfigFile: string;
+    const ns = `w${version.replace('.', '')}`;
 
-  async function ok(args: string[], input?: string): Promise<string> {
-    const r = await kubectl(args, input);
-    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-    return r.stdout;
-  }
+    async function ok(args: string[], input?: string): Promise<string> {
+      const r = await kubectl(args, input);
+      if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+      return r.stdout;
+    }
 
-  beforeAll(async () => {
-    cluster = await LocalCluster.start();
-    kubectl = kubectlRunner(binary, cluster.kubeconfig);
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'opkit-w-'));
-    kubeconfigFile = path.join(dir, 'kubeconfig');
-    writeFileSync(kubeconfigFile, cluster.kubeconfig);
-    await ok(['create', 'namespace', ns]);
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-  });
-
-  it('creates StatefulSet pods in order with their PVCs; rollout status, scale and get -w follow it', async () => {
-    const watcher = spawn(binary.file, ['get', 'pods', '-n', ns, '-w', '--output-watch-events', '--no-headers'], {
-      env: { ...process.env, KUBECONFIG: kubeconfigFile, HOME: path.dirname(kubeconfigFile) },
+    beforeAll(async () => {
+      cluster = await LocalCluster.start();
+      kubectl = kubectlRunner(binary, cluster.kubeconfig);
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'opkit-w-'));
+      kubeconfigFile = path.join(dir, 'kubeconfig');
+      writeFileSync(kubeconfigFile, cluster.kubeconfig);
+      await ok(['create', 'namespace', ns]);
     });
-    let seen = '';
-    watcher.stdout.on('data', (c: Buffer) => (seen += c.toString()));
-    await new Promise((r) => setTimeout(r, 500));
+    afterAll(async () => {
+      await cluster?.stop();
+    });
 
-    await ok(['apply', '-f', '-'], statefulSet(ns, 'web', 2));
-    const rollout = await ok(['rollout', 'status', 'statefulset/web', '-n', ns, '--timeout=60s']);
-    expect(rollout).toMatch(/roll out complete/);
-    const pvcs = await ok(['get', 'pvc', '-n', ns, '-o', 'jsonpath={.items[*].metadata.name}']);
-    expect(pvcs.split(' ').sort()).toEqual(['data-web-0', 'data-web-1']);
-    expect(await ok(['get', 'pvc', 'data-web-0', '-n', ns, '-o', 'jsonpath={.status.phase}'])).toBe('Bound');
+    it('creates StatefulSet pods in order with their PVCs; rollout status, scale and get -w follow it', async () => {
+      const watcher = spawn(
+        binary.file,
+        ['get', 'pods', '-n', ns, '-w', '--output-watch-events', '--no-headers'],
+        {
+          env: { ...process.env, KUBECONFIG: kubeconfigFile, HOME: path.dirname(kubeconfigFile) },
+        },
+      );
+      let seen = '';
+      watcher.stdout.on('data', (c: Buffer) => (seen += c.toString()));
+      await new Promise((r) => setTimeout(r, 500));
 
-    await ok(['scale', 'statefulset', 'web', '-n', ns, '--replicas=3']);
-    await ok(['rollout', 'status', 'statefulset/web', '-n', ns, '--timeout=60s']);
-    const pod2 = JSON.parse(await ok(['get', 'pod', 'web-2', '-n', ns, '-o', 'json'])) as {
-      metadata: { labels: Record<string, string> };
-      spec: { hostname: string; subdomain: string };
-      status: { podIP: string };
-    };
-    expect(pod2.metadata.labels['statefulset.kubernetes.io/pod-name']).toBe('web-2');
-    expect(pod2.metadata.labels['apps.kubernetes.io/pod-index']).toBe('2');
-    expect(pod2.spec).toMatchObject({ hostname: 'web-2', subdomain: 'web' });
-    expect(pod2.status.podIP).toMatch(/^127\./);
+      await ok(['apply', '-f', '-'], statefulSet(ns, 'web', 2));
+      const rollout = await ok(['rollout', 'status', 'statefulset/web', '-n', ns, '--timeout=60s']);
+      expect(rollout).toMatch(/roll out complete/);
+      const pvcs = await ok(['get', 'pvc', '-n', ns, '-o', 'jsonpath={.items[*].metadata.name}']);
+      expect(pvcs.split(' ').sort()).toEqual(['data-web-0', 'data-web-1']);
+      expect(await ok(['get', 'pvc', 'data-web-0', '-n', ns, '-o', 'jsonpath={.status.phase}'])).toBe(
+        'Bound',
+      );
 
-    // OrderedReady: web-1 is created only once web-0 is Running and Ready.
-    for (let i = 0; i < 50 && !/ADDED\s+web-2/.test(seen); i++) await new Promise((r) => setTimeout(r, 100));
-    watcher.kill();
-    const firstAdd = (name: string) => seen.search(new RegExp(`ADDED\\s+${name}\\s`));
-    expect(firstAdd('web-0')).toBeGreaterThanOrEqual(0);
-    expect(firstAdd('web-0')).toBeLessThan(firstAdd('web-1'));
-    expect(firstAdd('web-1')).toBeLessThan(firstAdd('web-2'));
-    expect(seen).toMatch(/web-0\s+1\/1\s+Running/);
+      await ok(['scale', 'statefulset', 'web', '-n', ns, '--replicas=3']);
+      await ok(['rollout', 'status', 'statefulset/web', '-n', ns, '--timeout=60s']);
+      const pod2 = JSON.parse(await ok(['get', 'pod', 'web-2', '-n', ns, '-o', 'json'])) as {
+        metadata: { labels: Record<string, string> };
+        spec: { hostname: string; subdomain: string };
+        status: { podIP: string };
+      };
+      expect(pod2.metadata.labels['statefulset.kubernetes.io/pod-name']).toBe('web-2');
+      expect(pod2.metadata.labels['apps.kubernetes.io/pod-index']).toBe('2');
+      expect(pod2.spec).toMatchObject({ hostname: 'web-2', subdomain: 'web' });
+      expect(pod2.status.podIP).toMatch(/^127\./);
 
-    // Scale down: the highest ordinal goes first, PVCs are retained (whenScaled: Retain by default).
-    await ok(['scale', 'statefulset', 'web', '-n', ns, '--replicas=1']);
-    await ok(['rollout', 'status', 'statefulset/web', '-n', ns, '--timeout=60s']);
-    for (let i = 0; i < 100; i++) {
-      const names = (await ok(['get', 'pods', '-n', ns, '-o', 'jsonpath={.items[*].metadata.name}'])).trim();
-      if (names === 'web-0') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect((await ok(['get', 'pods', '-n', ns, '-o', 'jsonpath={.items[*].metadata.name}'])).trim()).toBe('web-0');
-    expect((await ok(['get', 'pvc', '-n', ns, '-o', 'jsonpath={.items[*].metadata.name}'])).split(' ').sort()).toEqual([
-      'data-web-0',
-      'data-web-1',
-      'data-web-2',
-    ]);
-    const status = JSON.parse(await ok(['get', 'sts', 'web', '-n', ns, '-o', 'json'])) as { status: Record<string, unknown> };
-    expect(status.status).toMatchObject({ replicas: 1, readyReplicas: 1, currentReplicas: 1, updatedReplicas: 1 });
-  });
+      // OrderedReady: web-1 is created only once web-0 is Running and Ready.
+      for (let i = 0; i < 50 && !/ADDED\s+web-2/.test(seen); i++)
+        await new Promise((r) => setTimeout(r, 100));
+      watcher.kill();
+      const firstAdd = (name: string) => seen.search(new RegExp(`ADDED\\s+${name}\\s`));
+      expect(firstAdd('web-0')).toBeGreaterThanOrEqual(0);
+      expect(firstAdd('web-0')).toBeLessThan(firstAdd('web-1'));
+      expect(firstAdd('web-1')).toBeLessThan(firstAdd('web-2'));
+      expect(seen).toMatch(/web-0\s+1\/1\s+Running/);
 
-  it('serves a process pod log through kubectl logs', async () => {
-    await ok(
-      ['apply', '-f', '-'],
-      `apiVersion: v1\nkind: Pod\nmetadata: { name: hello, namespace: ${ns} }\nspec:\n  restartPolicy: Never\n  containers: [{ name: main, image: busybox:1.36, command: [sh, -c, 'echo hello from opkit; sleep 30'] }]\n`,
-    );
-    let log = '';
-    for (let i = 0; i < 100 && !log.includes('hello from opkit'); i++) {
-      log = (await kubectl(['logs', 'hello', '-n', ns])).stdout;
-      if (!log.includes('hello')) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(log).toContain('hello from opkit');
-  });
-});
+      // Scale down: the highest ordinal goes first, PVCs are retained (whenScaled: Retain by default).
+      await ok(['scale', 'statefulset', 'web', '-n', ns, '--replicas=1']);
+      await ok(['rollout', 'status', 'statefulset/web', '-n', ns, '--timeout=60s']);
+      for (let i = 0; i < 100; i++) {
+        const names = (
+          await ok(['get', 'pods', '-n', ns, '-o', 'jsonpath={.items[*].metadata.name}'])
+        ).trim();
+        if (names === 'web-0') break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect((await ok(['get', 'pods', '-n', ns, '-o', 'jsonpath={.items[*].metadata.name}'])).trim()).toBe(
+        'web-0',
+      );
+      expect(
+        (await ok(['get', 'pvc', '-n', ns, '-o', 'jsonpath={.items[*].metadata.name}'])).split(' ').sort(),
+      ).toEqual(['data-web-0', 'data-web-1', 'data-web-2']);
+      const status = JSON.parse(await ok(['get', 'sts', 'web', '-n', ns, '-o', 'json'])) as {
+        status: Record<string, unknown>;
+      };
+      expect(status.status).toMatchObject({
+        replicas: 1,
+        readyReplicas: 1,
+        currentReplicas: 1,
+        updatedReplicas: 1,
+      });
+    });
+
+    it('serves a process pod log through kubectl logs', async () => {
+      await ok(
+        ['apply', '-f', '-'],
+        `apiVersion: v1\nkind: Pod\nmetadata: { name: hello, namespace: ${ns} }\nspec:\n  restartPolicy: Never\n  containers: [{ name: main, image: busybox:1.36, command: [sh, -c, 'echo hello from opkit; sleep 30'] }]\n`,
+      );
+      let log = '';
+      for (let i = 0; i < 100 && !log.includes('hello from opkit'); i++) {
+        log = (await kubectl(['logs', 'hello', '-n', ns])).stdout;
+        if (!log.includes('hello')) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(log).toContain('hello from opkit');
+    });
+  },
+);
 
 const etcdReady = (() => {
   try {
@@ -158,7 +177,11 @@ describe('etcd from a plain StatefulSet manifest', () => {
     });
   }
 
-  async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+  async function until(
+    what: string,
+    check: () => Promise<boolean> | boolean,
+    timeoutMs = 30_000,
+  ): Promise<void> {
     const end = Date.now() + timeoutMs;
     while (!(await check())) {
       if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -229,25 +252,41 @@ describe('etcd from a plain StatefulSet manifest', () => {
           },
         },
         volumeClaimTemplates: [
-          { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
+          {
+            metadata: { name: 'data' },
+            spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+          },
         ],
       },
     });
     const endpoints = [0, 1, 2].map((i) => `http://${fqdn(i)}:2379`).join(',');
-    await until('etcd to accept a write', async () => (await etcdctl([`--endpoints=${endpoints}`, 'put', 'greeting', 'hello'])).code === 0);
+    await until(
+      'etcd to accept a write',
+      async () => (await etcdctl([`--endpoints=${endpoints}`, 'put', 'greeting', 'hello'])).code === 0,
+    );
     const members = await etcdctl([`--endpoints=${endpoints}`, 'member', 'list']);
     expect(members.stdout.trim().split('\n')).toHaveLength(3);
-    expect((await etcdctl([`--endpoints=http://${fqdn(2)}:2379`, 'get', 'greeting', '--print-value-only'])).stdout.trim()).toBe('hello');
+    expect(
+      (
+        await etcdctl([`--endpoints=http://${fqdn(2)}:2379`, 'get', 'greeting', '--print-value-only'])
+      ).stdout.trim(),
+    ).toBe('hello');
 
     // A crash of one member's process: the kubelet restarts it, on the same PVC, with its data.
     const podType = api.registry.get('', 'v1', 'pods')!;
     const restarts = async () =>
-      ((await api.get(podType, ns, 'etcd-1')).status as { containerStatuses?: { restartCount?: number }[] } | undefined)
-        ?.containerStatuses?.[0]?.restartCount ?? 0;
+      (
+        (await api.get(podType, ns, 'etcd-1')).status as
+          { containerStatuses?: { restartCount?: number }[] } | undefined
+      )?.containerStatuses?.[0]?.restartCount ?? 0;
     cluster.faults.killContainer(ns, 'etcd-1');
     await until('etcd-1 to restart', async () => (await restarts()) >= 1);
-    await until('etcd-1 to serve again', async () =>
-      (await etcdctl([`--endpoints=http://${fqdn(1)}:2379`, 'get', 'greeting', '--print-value-only'])).stdout.trim() === 'hello',
+    await until(
+      'etcd-1 to serve again',
+      async () =>
+        (
+          await etcdctl([`--endpoints=http://${fqdn(1)}:2379`, 'get', 'greeting', '--print-value-only'])
+        ).stdout.trim() === 'hello',
     );
     const health = await etcdctl([`--endpoints=${endpoints}`, 'endpoint', 'health']);
     expect(health.code).toBe(0);

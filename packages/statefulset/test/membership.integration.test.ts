@@ -59,7 +59,10 @@ const CRD = {
 class Crash extends Error {}
 
 /** Kills the "operator" at successive writes: 1st, then 2 writes later, then 3 later ... cycling 1–4. */
-function crashing(inner: ClusterClient, state: { writes: number; next: number; gap: number; enabled: boolean; crashes: number }): ClusterClient {
+function crashing(
+  inner: ClusterClient,
+  state: { writes: number; next: number; gap: number; enabled: boolean; crashes: number },
+): ClusterClient {
   const write =
     <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
     async (...a: A): Promise<R> => {
@@ -110,8 +113,13 @@ function readyIp(observed: ObservedGroup): string {
   return m.podIP;
 }
 
-async function status(ctx: GroupContext): Promise<{ leaders: Record<string, string>; members: Record<string, { state: string; voter: boolean }> }> {
-  return (await simDbCall(readyIp(ctx.observed), 'GET', '/status')).body as { leaders: Record<string, string>; members: Record<string, { state: string; voter: boolean }> };
+async function status(
+  ctx: GroupContext,
+): Promise<{ leaders: Record<string, string>; members: Record<string, { state: string; voter: boolean }> }> {
+  return (await simDbCall(readyIp(ctx.observed), 'GET', '/status')).body as {
+    leaders: Record<string, string>;
+    members: Record<string, { state: string; voter: boolean }>;
+  };
 }
 
 async function post(ctx: GroupContext, path: string): Promise<void> {
@@ -124,7 +132,8 @@ function runbooksFor(cr: () => KubeObject) {
     desiredReplicas: () => (cr().spec as { replicas: number }).replicas,
     preAdd: {
       action: (m, ctx) => post(ctx, `/add?name=${m.name}`),
-      done: async (m, ctx) => ['joining', 'member'].includes((await status(ctx)).members[m.name]?.state ?? ''),
+      done: async (m, ctx) =>
+        ['joining', 'member'].includes((await status(ctx)).members[m.name]?.state ?? ''),
     },
     postJoin: {
       action: (m, ctx) => post(ctx, `/promote?name=${m.name}`),
@@ -132,7 +141,8 @@ function runbooksFor(cr: () => KubeObject) {
     },
     preRemove: {
       action: (m, ctx) => post(ctx, `/leave?name=${m.name}`),
-      done: async (m, ctx) => ['leaving', 'left'].includes((await status(ctx)).members[m.name]?.state ?? 'left'),
+      done: async (m, ctx) =>
+        ['leaving', 'left'].includes((await status(ctx)).members[m.name]?.state ?? 'left'),
     },
     hasLeft: async (m, ctx) => ((await status(ctx)).members[m.name]?.state ?? 'left') === 'left',
     leader: async (set, ctx) => (await status(ctx)).leaders[set],
@@ -141,7 +151,11 @@ function runbooksFor(cr: () => KubeObject) {
 }
 
 /** Reconciles `name` until converged (idle and `done()`), restarting after every injected crash. */
-async function operate(name: string, done: (observed: ObservedGroup) => boolean, opts: { crash?: boolean; onReconcile?: (cr: KubeObject) => Promise<void> } = {}): Promise<{ crashes: number; events: RecordedEvents }> {
+async function operate(
+  name: string,
+  done: (observed: ObservedGroup) => boolean,
+  opts: { crash?: boolean; onReconcile?: (cr: KubeObject) => Promise<void> } = {},
+): Promise<{ crashes: number; events: RecordedEvents }> {
   const crashState = { writes: 0, next: 1, gap: 0, enabled: opts.crash === true, crashes: 0 };
   const c = crashing(client, crashState);
   const events = new RecordedEvents();
@@ -149,7 +163,12 @@ async function operate(name: string, done: (observed: ObservedGroup) => boolean,
   let engine = newEngine();
   const deadline = Date.now() + 40_000;
   while (Date.now() < deadline) {
-    let cr = (await client.get({ apiVersion: 'test.opkit.dev/v1', kind: 'SimDb', namespace: 'default', name }))!;
+    let cr = (await client.get({
+      apiVersion: 'test.opkit.dev/v1',
+      kind: 'SimDb',
+      namespace: 'default',
+      name,
+    }))!;
     await opts.onReconcile?.(cr);
     cr = (await client.get({ apiVersion: 'test.opkit.dev/v1', kind: 'SimDb', namespace: 'default', name }))!;
     try {
@@ -159,11 +178,21 @@ async function operate(name: string, done: (observed: ObservedGroup) => boolean,
       const group = new MemberGroup(c, groupSpec(cr));
       const observed = await group.observe();
       const context = { group, observed };
-      const out = await engine.reconcile({ object: cr, runbooks: runbooksFor(() => cr), context, plan: (ctx) => planMembershipChange(ctx, { desiredReplicas: () => (cr.spec as { replicas: number }).replicas }) });
+      const out = await engine.reconcile({
+        object: cr,
+        runbooks: runbooksFor(() => cr),
+        context,
+        plan: (ctx) =>
+          planMembershipChange(ctx, { desiredReplicas: () => (cr.spec as { replicas: number }).replicas }),
+      });
       if (out.idle && done(observed)) return { crashes: crashState.crashes, events };
       await new Promise((r) => setTimeout(r, Math.min(out.result.requeueAfter ?? 40, 40)));
     } catch (e) {
-      if (!(e instanceof Crash) && !/changed meanwhile|no ready member|fetch failed|ECONNREFUSED/.test(String(e))) throw e;
+      if (
+        !(e instanceof Crash) &&
+        !/changed meanwhile|no ready member|fetch failed|ECONNREFUSED/.test(String(e))
+      )
+        throw e;
       if (e instanceof Crash) engine = newEngine();
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -173,15 +202,27 @@ async function operate(name: string, done: (observed: ObservedGroup) => boolean,
 
 const readyMembers = (n: number, version?: string) => (o: ObservedGroup) => {
   const set = o.sets[0]!;
-  return set.replicas === n && set.members.length === n && set.members.every((m) => m.ready && (!version || m.updated));
+  return (
+    set.replicas === n &&
+    set.members.length === n &&
+    set.members.every((m) => m.ready && (!version || m.updated))
+  );
 };
 
 async function createDb(name: string, spec: Record<string, unknown>): Promise<void> {
-  await client.create({ apiVersion: 'test.opkit.dev/v1', kind: 'SimDb', metadata: { name, namespace: 'default' }, spec });
+  await client.create({
+    apiVersion: 'test.opkit.dev/v1',
+    kind: 'SimDb',
+    metadata: { name, namespace: 'default' },
+    spec,
+  });
 }
 
 async function setSpec(name: string, spec: Record<string, unknown>): Promise<void> {
-  await client.patch({ apiVersion: 'test.opkit.dev/v1', kind: 'SimDb', namespace: 'default', name }, { spec });
+  await client.patch(
+    { apiVersion: 'test.opkit.dev/v1', kind: 'SimDb', namespace: 'default', name },
+    { spec },
+  );
 }
 
 beforeAll(async () => {
@@ -220,7 +261,8 @@ describe('membership runbooks on the local cluster', () => {
     await setSpec('alpha', { replicas: 5 });
     const up = await operate('alpha', readyMembers(5), { crash: true });
     expect(up.crashes).toBeGreaterThan(5);
-    const hooks = (from: number) => db.history.slice(from).filter((h) => /^(add|promote|leave) alpha/.test(h));
+    const hooks = (from: number) =>
+      db.history.slice(from).filter((h) => /^(add|promote|leave) alpha/.test(h));
     expect(hooks(mark)).toEqual(['add alpha-3', 'promote alpha-3', 'add alpha-4', 'promote alpha-4']);
     const mark2 = db.history.length;
     await setSpec('alpha', { replicas: 3 });
@@ -229,9 +271,16 @@ describe('membership runbooks on the local cluster', () => {
     expect(hooks(mark2)).toEqual(['leave alpha-4', 'leave alpha-3']);
     expect(db.violations).toEqual([]);
     // PVC policy Delete: the claims of the members that left are gone
-    const claims = (await client.list({ apiVersion: 'v1', kind: 'PersistentVolumeClaim' }, 'default')).map((c) => c.metadata.name).filter((n) => n?.includes('alpha'));
+    const claims = (await client.list({ apiVersion: 'v1', kind: 'PersistentVolumeClaim' }, 'default'))
+      .map((c) => c.metadata.name)
+      .filter((n) => n?.includes('alpha'));
     expect(claims.sort()).toEqual(['data-alpha-0', 'data-alpha-1', 'data-alpha-2']);
-    const cr = (await client.get({ apiVersion: 'test.opkit.dev/v1', kind: 'SimDb', namespace: 'default', name: 'alpha' }))!;
+    const cr = (await client.get({
+      apiVersion: 'test.opkit.dev/v1',
+      kind: 'SimDb',
+      namespace: 'default',
+      name: 'alpha',
+    }))!;
     expect(operationOf(cr)).toBeUndefined();
   }, 60_000);
 
@@ -241,7 +290,10 @@ describe('membership runbooks on the local cluster', () => {
     const mark = db.history.length;
     await setSpec('beta', { version: '2' });
     await operate('beta', readyMembers(3, '2'), { crash: true });
-    const restarts = db.history.slice(mark).filter((h) => /^start beta-\d 2$/.test(h)).map((h) => h.split(' ')[1]);
+    const restarts = db.history
+      .slice(mark)
+      .filter((h) => /^start beta-\d 2$/.test(h))
+      .map((h) => h.split(' ')[1]);
     // the leader is beta-1 (SimDb picks the second initial member): followers from the top, leader last
     expect(restarts).toEqual(['beta-2', 'beta-0', 'beta-1']);
     expect(db.violations).toEqual([]);
@@ -265,7 +317,12 @@ describe('membership runbooks on the local cluster', () => {
     const hooks = db.history.filter((h) => /^(add|promote|leave) gamma/.test(h));
     expect(hooks).toEqual(['add gamma-3', 'promote gamma-3', 'leave gamma-3']);
     // Retain: the claim stays, marked as the data of a member that left
-    const claim = await client.get({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: 'default', name: 'data-gamma-3' });
+    const claim = await client.get({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      namespace: 'default',
+      name: 'data-gamma-3',
+    });
     expect(claim?.metadata.annotations?.['opkit.dev/member-left']).toBeDefined();
     // scaling up again must not reuse that stale claim (SimDb fails loudly if its data comes back)
     await setSpec('gamma', { replicas: 4 });

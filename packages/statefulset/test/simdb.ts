@@ -61,7 +61,8 @@ export class SimDb {
   /** Refreshes time-driven states (joins catching up, leaves completing). */
   private tick(): void {
     const now = Date.now();
-    for (const [, m] of this.members) if (m.state === 'leaving' && m.leftAt !== undefined && now >= m.leftAt) m.state = 'left';
+    for (const [, m] of this.members)
+      if (m.state === 'leaving' && m.leftAt !== undefined && now >= m.leftAt) m.state = 'left';
   }
 
   caughtUp(name: string): boolean {
@@ -88,7 +89,10 @@ export class SimDb {
     for (const [name, m] of this.members) {
       const ordinal = Number(name.slice(set.length + 1));
       if (name.startsWith(`${set}-`) && ordinal >= replicas && m.state !== 'left') {
-        this.rule(false, `StatefulSet ${set} shrank to ${replicas} while ${name} is still ${m.state} (leave not announced)`);
+        this.rule(
+          false,
+          `StatefulSet ${set} shrank to ${replicas} while ${name} is still ${m.state} (leave not announced)`,
+        );
       }
     }
   }
@@ -96,14 +100,30 @@ export class SimDb {
   private handle(method: string, path: string, name: string): { code: number; body: unknown } {
     this.tick();
     if (method === 'GET' && path === '/status') {
-      return { code: 200, body: { leaders: Object.fromEntries(this.leaders), members: Object.fromEntries([...this.members].map(([n, m]) => [n, { state: m.state, voter: m.voter }])) } };
+      return {
+        code: 200,
+        body: {
+          leaders: Object.fromEntries(this.leaders),
+          members: Object.fromEntries(
+            [...this.members].map(([n, m]) => [n, { state: m.state, voter: m.voter }]),
+          ),
+        },
+      };
     }
     if (method !== 'POST') return { code: 405, body: {} };
     const member = this.members.get(name);
     if (path === '/add') {
       if (member && member.state !== 'left') return { code: 200, body: { note: 'already a member' } };
-      const joining = [...this.members].filter(([n, m]) => m.state === 'joining' && n !== name && sameDb(n, name));
-      if (!this.rule(joining.length === 0, `add ${name} while ${joining.map(([n]) => n).join(',')} is still joining (one join at a time)`)) return { code: 500, body: {} };
+      const joining = [...this.members].filter(
+        ([n, m]) => m.state === 'joining' && n !== name && sameDb(n, name),
+      );
+      if (
+        !this.rule(
+          joining.length === 0,
+          `add ${name} while ${joining.map(([n]) => n).join(',')} is still joining (one join at a time)`,
+        )
+      )
+        return { code: 500, body: {} };
       this.members.set(name, { state: 'joining', voter: false, addedAt: Date.now() });
       this.history.push(`add ${name}`);
       return { code: 200, body: {} };
@@ -111,7 +131,8 @@ export class SimDb {
     if (path === '/promote') {
       if (!member) return { code: 404, body: { error: 'no such member' } };
       if (member.voter) return { code: 200, body: {} };
-      if (!this.caughtUp(name)) return { code: 409, body: { error: 'can only promote a member which is in sync with leader' } };
+      if (!this.caughtUp(name))
+        return { code: 409, body: { error: 'can only promote a member which is in sync with leader' } };
       member.voter = true;
       member.state = 'member';
       this.history.push(`promote ${name}`);
@@ -120,8 +141,16 @@ export class SimDb {
     if (path === '/leave') {
       if (!member) return { code: 404, body: { error: 'no such member' } };
       if (member.state === 'leaving' || member.state === 'left') return { code: 200, body: {} };
-      const others = [...this.members].filter(([n, m]) => n !== name && sameDb(n, name) && m.state !== 'left' && m.state !== 'leaving');
-      if (!this.rule(others.every(([n]) => this.caughtUp(n)), `leave ${name} while another member is not healthy`)) return { code: 500, body: {} };
+      const others = [...this.members].filter(
+        ([n, m]) => n !== name && sameDb(n, name) && m.state !== 'left' && m.state !== 'leaving',
+      );
+      if (
+        !this.rule(
+          others.every(([n]) => this.caughtUp(n)),
+          `leave ${name} while another member is not healthy`,
+        )
+      )
+        return { code: 500, body: {} };
       member.state = 'leaving';
       member.leftAt = Date.now() + this.opts.leaveMs;
       this.history.push(`leave ${name}`);
@@ -148,14 +177,28 @@ export class SimDb {
         const m = this.members.get(name);
         if (idFile && existsSync(idFile)) {
           const previous = readFileSync(idFile, 'utf8');
-          this.rule(m !== undefined && m.state !== 'left' && previous === `${name}@${m.addedAt}`, `${name} started on the data of a removed member (${previous})`);
+          this.rule(
+            m !== undefined && m.state !== 'left' && previous === `${name}@${m.addedAt}`,
+            `${name} started on the data of a removed member (${previous})`,
+          );
         }
         this.rule(m !== undefined && m.state !== 'left', `${name} started before being added to the cluster`);
         // a member restarting while another member is unhealthy risks quorum
         const wasRunning = [...this.history].reverse().find((h) => h.startsWith(`start ${name} `));
         if (wasRunning) {
-          const unhealthy = [...this.members].filter(([n, mm]) => n !== name && sameDb(n, name) && (mm.state === 'member' || mm.state === 'joining') && !this.caughtUp(n)).map(([n]) => n);
-          this.rule(unhealthy.length === 0 || this.closing, `${name} restarted while ${unhealthy.join(',')} unhealthy`);
+          const unhealthy = [...this.members]
+            .filter(
+              ([n, mm]) =>
+                n !== name &&
+                sameDb(n, name) &&
+                (mm.state === 'member' || mm.state === 'joining') &&
+                !this.caughtUp(n),
+            )
+            .map(([n]) => n);
+          this.rule(
+            unhealthy.length === 0 || this.closing,
+            `${name} restarted while ${unhealthy.join(',')} unhealthy`,
+          );
         }
         if (idFile && m) {
           mkdirSync(dataDir!, { recursive: true });
@@ -186,7 +229,11 @@ export class SimDb {
 }
 
 /** Calls a member's protocol endpoint. */
-export async function simDbCall(ip: string, method: 'GET' | 'POST', path: string): Promise<{ code: number; body: Record<string, unknown> }> {
+export async function simDbCall(
+  ip: string,
+  method: 'GET' | 'POST',
+  path: string,
+): Promise<{ code: number; body: Record<string, unknown> }> {
   const res = await fetch(`http://${ip}:${SIMDB_PORT}${path}`, { method });
   return { code: res.status, body: (await res.json()) as Record<string, unknown> };
 }

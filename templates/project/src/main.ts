@@ -16,7 +16,9 @@ const { values } = parseArgs({
 
 await runManager({
   controllers,
-  leaderElection: values['leader-elect'] ? { id: '{{projectName}}.{{domain}}', namespace: process.env.POD_NAMESPACE } : undefined,
+  leaderElection: values['leader-elect']
+    ? { id: '{{projectName}}.{{domain}}', namespace: process.env.POD_NAMESPACE }
+    : undefined,
   metricsBindAddress: values['metrics-bind-address'],
   healthProbeBindAddress: values['health-probe-bind-address'],
   // Set by the Deployment when the operator watches only its own namespace.

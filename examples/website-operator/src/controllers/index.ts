@@ -2,12 +2,28 @@
 import 'reflect-metadata';
 import { Container } from 'inversify';
 import type { ControllerBlueprint, ReconcilerClass } from '@opkit/core';
-import { DnsRegistry, WebsiteMetrics, WebsiteTokens, defaultSettings, type WebsiteOperatorSettings } from '../services/index.js';
+import {
+  DnsRegistry,
+  WebsiteMetrics,
+  WebsiteTokens,
+  defaultSettings,
+  type WebsiteOperatorSettings,
+} from '../services/index.js';
 import { SharedContentReconciler, sharedContentController } from './shared-content.js';
 import { WebsiteReconciler } from './website.js';
 
-export { WebsiteReconciler, DNS_FINALIZER, FIELD_MANAGER, NOT_READY_REQUEUE_MS, RESYNC_MS } from './website.js';
-export { SharedContentReconciler, MIRRORED_FROM_ANNOTATION, sharedContentController } from './shared-content.js';
+export {
+  WebsiteReconciler,
+  DNS_FINALIZER,
+  FIELD_MANAGER,
+  NOT_READY_REQUEUE_MS,
+  RESYNC_MS,
+} from './website.js';
+export {
+  SharedContentReconciler,
+  MIRRORED_FROM_ANNOTATION,
+  sharedContentController,
+} from './shared-content.js';
 export * from './website-children.js';
 
 /**

@@ -55,16 +55,29 @@ export class SharedContentReconciler extends Reconciler {
     const { namespace: sourceNamespace, name } = this.settings.sharedContent;
     if (request.name === sourceNamespace) return; // never copy the source onto itself
     const ns = await this.getOrUndefined<KubeObject>(NAMESPACE, request.name, '');
-    const wanted = ns !== undefined && ns.metadata.deletionTimestamp === undefined && ns.metadata.labels?.[this.settings.mirrorLabel] === 'true';
-    const source = wanted ? await this.getOrUndefined<ConfigMap>(CONFIG_MAP, name, sourceNamespace) : undefined;
+    const wanted =
+      ns !== undefined &&
+      ns.metadata.deletionTimestamp === undefined &&
+      ns.metadata.labels?.[this.settings.mirrorLabel] === 'true';
+    const source = wanted
+      ? await this.getOrUndefined<ConfigMap>(CONFIG_MAP, name, sourceNamespace)
+      : undefined;
     if (!wanted || !source) {
       const copy = await this.getOrUndefined<ConfigMap>(CONFIG_MAP, name, request.name);
-      if (copy?.metadata.annotations?.[MIRRORED_FROM_ANNOTATION]) await this.client.delete(CONFIG_MAP, name, { namespace: request.name });
+      if (copy?.metadata.annotations?.[MIRRORED_FROM_ANNOTATION])
+        await this.client.delete(CONFIG_MAP, name, { namespace: request.name });
       return;
     }
-    const copy: ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: request.name } };
+    const copy: ConfigMap = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace: request.name },
+    };
     await createOrPatch(this.client, copy, (live) => {
-      live.metadata.annotations = { ...live.metadata.annotations, [MIRRORED_FROM_ANNOTATION]: `${sourceNamespace}/${name}` };
+      live.metadata.annotations = {
+        ...live.metadata.annotations,
+        [MIRRORED_FROM_ANNOTATION]: `${sourceNamespace}/${name}`,
+      };
       live.data = { ...source.data };
     });
   }
@@ -75,7 +88,11 @@ export class SharedContentReconciler extends Reconciler {
     return list.items.map((n) => ({ namespace: '', name: n.metadata.name ?? '' }));
   }
 
-  private async getOrUndefined<T extends KubeObject>(gvk: typeof NAMESPACE, name: string, namespace: string): Promise<T | undefined> {
+  private async getOrUndefined<T extends KubeObject>(
+    gvk: typeof NAMESPACE,
+    name: string,
+    namespace: string,
+  ): Promise<T | undefined> {
     try {
       return await this.client.get<T>(gvk, name, { namespace });
     } catch (err) {
@@ -89,10 +106,15 @@ export class SharedContentReconciler extends Reconciler {
  * The controller's blueprint. Blueprints exist before the manager, so the reconciler is taken from
  * the container at the first reconcile, once the manager has bound its clients there.
  */
-export function sharedContentController(container: Container, settings: WebsiteOperatorSettings): ControllerBlueprint {
+export function sharedContentController(
+  container: Container,
+  settings: WebsiteOperatorSettings,
+): ControllerBlueprint {
   const reconciler = (): SharedContentReconciler => container.get(SharedContentReconciler);
   const isSource = predicates.objectPredicate(
-    (o) => o.metadata.namespace === settings.sharedContent.namespace && o.metadata.name === settings.sharedContent.name,
+    (o) =>
+      o.metadata.namespace === settings.sharedContent.namespace &&
+      o.metadata.name === settings.sharedContent.name,
   );
   return controllerFor('v1/Namespace', {
     clusterScoped: true,

@@ -53,7 +53,11 @@ export function desiredConfigMap(site: Website): KubeObject & { data: Record<str
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: { name: childNames(site).configMap, namespace: site.metadata.namespace, labels: childLabels(site) },
+    metadata: {
+      name: childNames(site).configMap,
+      namespace: site.metadata.namespace,
+      labels: childLabels(site),
+    },
     data: { 'index.html': site.spec.content },
   };
 }
@@ -61,7 +65,10 @@ export function desiredConfigMap(site: Website): KubeObject & { data: Record<str
 /** The Deployment serving the HTML with `spec.image`. */
 export function desiredDeployment(site: Website): KubeObject {
   const labels = childLabels(site);
-  const selector = { 'app.kubernetes.io/name': 'website', 'app.kubernetes.io/instance': labels['app.kubernetes.io/instance']! };
+  const selector = {
+    'app.kubernetes.io/name': 'website',
+    'app.kubernetes.io/instance': labels['app.kubernetes.io/instance']!,
+  };
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -95,7 +102,10 @@ export function desiredService(site: Website): KubeObject {
     kind: 'Service',
     metadata: { name: childNames(site).service, namespace: site.metadata.namespace, labels },
     spec: {
-      selector: { 'app.kubernetes.io/name': 'website', 'app.kubernetes.io/instance': labels['app.kubernetes.io/instance']! },
+      selector: {
+        'app.kubernetes.io/name': 'website',
+        'app.kubernetes.io/instance': labels['app.kubernetes.io/instance']!,
+      },
       ports: [{ name: 'http', port: 80, targetPort: 'http' }],
     },
   };

@@ -28,8 +28,20 @@ import {
   type Result,
 } from '@opkit/core';
 import { WebsiteKind, type Website } from '../api/index.js';
-import { DnsRegistry, WebsiteMetrics, WebsiteTokens, type WebsiteOperatorSettings } from '../services/index.js';
-import { childNames, desiredConfigMap, desiredDeployment, desiredService, domainOf, specProblem } from './website-children.js';
+import {
+  DnsRegistry,
+  WebsiteMetrics,
+  WebsiteTokens,
+  type WebsiteOperatorSettings,
+} from '../services/index.js';
+import {
+  childNames,
+  desiredConfigMap,
+  desiredDeployment,
+  desiredService,
+  domainOf,
+  specProblem,
+} from './website-children.js';
 
 /** The finalizer standing for the Website's DNS record. */
 export const DNS_FINALIZER = 'web.opkit.dev/dns-record';
@@ -104,9 +116,15 @@ export class WebsiteReconciler extends Reconciler<Website> {
     }
 
     // The DNS record lives in another namespace: only a finalizer can remove it in time.
-    const finalized = await handleFinalizer(this.client, site, DNS_FINALIZER, (s) => this.removeDnsRecord(s), {
-      fieldManager: FIELD_MANAGER,
-    });
+    const finalized = await handleFinalizer(
+      this.client,
+      site,
+      DNS_FINALIZER,
+      (s) => this.removeDnsRecord(s),
+      {
+        fieldManager: FIELD_MANAGER,
+      },
+    );
     if (finalized.deleting || !finalized.object) return;
     site = finalized.object;
 
@@ -121,7 +139,9 @@ export class WebsiteReconciler extends Reconciler<Website> {
     const deployment = await this.writeChildren(site, context);
     const url = `http://${domainOf(site, this.settings.domainSuffix)}`;
     const target = `${childNames(site).service}.${site.metadata.namespace ?? 'default'}.svc`;
-    if (await this.dns.ensure(requestOf(site), { domain: domainOf(site, this.settings.domainSuffix), target })) {
+    if (
+      await this.dns.ensure(requestOf(site), { domain: domainOf(site, this.settings.domainSuffix), target })
+    ) {
       this.metrics.dnsRecordsWritten.inc();
       this.events.event(site, 'Normal', 'DnsRecordWritten', `${url} points at ${target}`);
     }
@@ -133,9 +153,17 @@ export class WebsiteReconciler extends Reconciler<Website> {
       (status.updatedReplicas ?? 0) >= site.spec.replicas;
     const ready = rolledOut && readyReplicas >= site.spec.replicas;
     this.metrics.readyReplicas.set({ namespace: request.namespace, website: request.name }, readyReplicas);
-    const wasReady = site.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True' && c.observedGeneration === site.metadata.generation);
+    const wasReady = site.status?.conditions?.some(
+      (c) => c.type === 'Ready' && c.status === 'True' && c.observedGeneration === site.metadata.generation,
+    );
     await this.writeStatus(site, { url, readyReplicas, ready });
-    if (ready && !wasReady) this.events.event(site, 'Normal', 'Ready', `${readyReplicas}/${site.spec.replicas} replicas ready at ${url}`);
+    if (ready && !wasReady)
+      this.events.event(
+        site,
+        'Normal',
+        'Ready',
+        `${readyReplicas}/${site.spec.replicas} replicas ready at ${url}`,
+      );
     return { requeueAfter: ready ? RESYNC_MS : NOT_READY_REQUEUE_MS };
   }
 
@@ -153,14 +181,18 @@ export class WebsiteReconciler extends Reconciler<Website> {
       },
       { fieldManager: FIELD_MANAGER, signal: context.signal },
     );
-    if (cm.operation === 'created') this.events.event(site, 'Normal', 'Created', `ConfigMap ${cm.object.metadata.name ?? ''}`);
+    if (cm.operation === 'created')
+      this.events.event(site, 'Normal', 'Created', `ConfigMap ${cm.object.metadata.name ?? ''}`);
 
     // server-side apply: we own exactly the fields we send; a field we stop sending is removed
     const children = [desiredDeployment(site), desiredService(site)];
     let deployment: KubeObject | undefined;
     for (const child of children) {
       setControllerReference(site, child);
-      const written = await applyDesired(this.client, child, { fieldManager: FIELD_MANAGER, signal: context.signal });
+      const written = await applyDesired(this.client, child, {
+        fieldManager: FIELD_MANAGER,
+        signal: context.signal,
+      });
       if (written.kind === 'Deployment') deployment = written;
     }
     return deployment!;
@@ -169,7 +201,12 @@ export class WebsiteReconciler extends Reconciler<Website> {
   private async removeDnsRecord(site: Website): Promise<void> {
     if (await this.dns.remove(requestOf(site))) {
       this.metrics.dnsRecordsRemoved.inc();
-      this.events.event(site, 'Normal', 'DnsRecordRemoved', `removed ${domainOf(site, this.settings.domainSuffix)}`);
+      this.events.event(
+        site,
+        'Normal',
+        'DnsRecordRemoved',
+        `removed ${domainOf(site, this.settings.domainSuffix)}`,
+      );
     }
   }
 
@@ -187,7 +224,13 @@ export class WebsiteReconciler extends Reconciler<Website> {
         const conditions = (status.conditions ??= []);
         status.observedGeneration = generation;
         const set = (type: string, value: boolean, reason: string, message: string): void => {
-          setStatusCondition(conditions, { type, status: value ? 'True' : 'False', reason, message, observedGeneration: generation });
+          setStatusCondition(conditions, {
+            type,
+            status: value ? 'True' : 'False',
+            reason,
+            message,
+            observedGeneration: generation,
+          });
         };
         if ('degraded' in outcome) {
           set('Degraded', true, 'InvalidSpec', outcome.degraded);

@@ -3,7 +3,15 @@
  * outside the Website's namespace, so no owner reference can make the garbage collector delete it;
  * the Website's finalizer does.
  */
-import { Inject, Injectable, KubeClient, ManagerTokens, isAlreadyExists, isNotFound, type KubeObject } from '@opkit/core';
+import {
+  Inject,
+  Injectable,
+  KubeClient,
+  ManagerTokens,
+  isAlreadyExists,
+  isNotFound,
+  type KubeObject,
+} from '@opkit/core';
 import { WebsiteTokens, type WebsiteOperatorSettings } from './settings.js';
 
 /** A DNS record as the registry stores it. */
@@ -35,7 +43,9 @@ export class DnsRegistry {
   /** Reads a record; undefined when there is none. */
   async get(site: { namespace: string; name: string }): Promise<DnsRecord | undefined> {
     try {
-      const cm = await this.client.get<RecordConfigMap>(CONFIG_MAP, this.recordName(site), { namespace: this.settings.dnsNamespace });
+      const cm = await this.client.get<RecordConfigMap>(CONFIG_MAP, this.recordName(site), {
+        namespace: this.settings.dnsNamespace,
+      });
       return cm.data?.['domain'] ? { domain: cm.data['domain'], target: cm.data['target'] ?? '' } : undefined;
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -77,7 +87,11 @@ export class DnsRegistry {
 
   private async ensureNamespace(): Promise<void> {
     try {
-      await this.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.settings.dnsNamespace } });
+      await this.client.create({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: this.settings.dnsNamespace },
+      });
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
     }

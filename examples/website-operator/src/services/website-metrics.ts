@@ -14,8 +14,21 @@ export class WebsiteMetrics {
 
   constructor(@Inject(ManagerTokens.MetricsRegistry) registry: Registry) {
     const registers = [registry];
-    this.dnsRecordsWritten = new Counter({ name: 'website_operator_dns_records_written_total', help: 'DNS records created or changed', registers });
-    this.dnsRecordsRemoved = new Counter({ name: 'website_operator_dns_records_removed_total', help: 'DNS records removed by the finalizer', registers });
-    this.readyReplicas = new Gauge({ name: 'website_operator_ready_replicas', help: 'Ready server pods per Website', labelNames: ['namespace', 'website'], registers });
+    this.dnsRecordsWritten = new Counter({
+      name: 'website_operator_dns_records_written_total',
+      help: 'DNS records created or changed',
+      registers,
+    });
+    this.dnsRecordsRemoved = new Counter({
+      name: 'website_operator_dns_records_removed_total',
+      help: 'DNS records removed by the finalizer',
+      registers,
+    });
+    this.readyReplicas = new Gauge({
+      name: 'website_operator_ready_replicas',
+      help: 'Ready server pods per Website',
+      labelNames: ['namespace', 'website'],
+      registers,
+    });
   }
 }

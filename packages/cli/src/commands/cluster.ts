@@ -51,7 +51,9 @@ function isRunning(pid: number): boolean {
 
 /** Builds the `cluster` command group. */
 export function clusterCommand(term: Terminal): Command {
-  const cluster = new Command('cluster').description('run the local Kubernetes cluster (API server) on this machine');
+  const cluster = new Command('cluster').description(
+    'run the local Kubernetes cluster (API server) on this machine',
+  );
 
   cluster
     .command('start')
@@ -60,7 +62,11 @@ export function clusterCommand(term: Terminal): Command {
     .option('--kubeconfig <file>', 'where to write the kubeconfig', path.join(defaultStateDir, 'kubeconfig'))
     .option('--data-dir <dir>', 'persist every object in this directory (default: in memory only)')
     .option('--insecure-http', 'serve plain HTTP instead of HTTPS (tests only)', false)
-    .option('--state-dir <dir>', 'where `opkit cluster stop|status` find the running cluster', defaultStateDir)
+    .option(
+      '--state-dir <dir>',
+      'where `opkit cluster stop|status` find the running cluster',
+      defaultStateDir,
+    )
     .addHelpText(
       'after',
       `
@@ -69,75 +75,91 @@ Examples:
   opkit cluster start --data-dir .opkit/data  # keep objects across restarts
   kubectl --kubeconfig .opkit/kubeconfig get namespaces`,
     )
-    .action(async (opts: { port: number; kubeconfig: string; dataDir?: string; insecureHttp: boolean; stateDir: string }) => {
-      const existing = await readState(opts.stateDir);
-      if (existing && isRunning(existing.pid) && existing.pid !== process.pid) {
-        term.fail(`a local cluster is already running (pid ${existing.pid}, ${existing.url}). Stop it with: opkit cluster stop`);
-        return;
-      }
-      term.progress('starting the local cluster');
-      let localCluster: LocalCluster;
-      try {
-        localCluster = await LocalCluster.start({
-          port: opts.port,
-          dataDir: opts.dataDir,
-          kubeconfigPath: opts.kubeconfig,
-          tls: !opts.insecureHttp,
-        });
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EADDRINUSE') {
-          term.fail(`port ${opts.port} is in use. Pick another with --port <port>, or --port 0 for any free port.`);
+    .action(
+      async (opts: {
+        port: number;
+        kubeconfig: string;
+        dataDir?: string;
+        insecureHttp: boolean;
+        stateDir: string;
+      }) => {
+        const existing = await readState(opts.stateDir);
+        if (existing && isRunning(existing.pid) && existing.pid !== process.pid) {
+          term.fail(
+            `a local cluster is already running (pid ${existing.pid}, ${existing.url}). Stop it with: opkit cluster stop`,
+          );
           return;
         }
-        throw err;
-      }
-      await mkdir(opts.stateDir, { recursive: true });
-      const state: ClusterState = {
-        pid: process.pid,
-        url: localCluster.url,
-        kubeconfig: path.resolve(opts.kubeconfig),
-        dataDir: opts.dataDir ? path.resolve(opts.dataDir) : undefined,
-        startedAt: new Date().toISOString(),
-      };
-      await writeFile(stateFile(opts.stateDir), JSON.stringify(state, null, 2));
-      term.success(`local cluster running at ${localCluster.url}`);
-      term.info(`kubeconfig: ${state.kubeconfig}`);
-      term.info(`try: kubectl --kubeconfig ${opts.kubeconfig} get namespaces`);
-      term.info(opts.dataDir ? `objects persist in ${state.dataDir}` : 'storage: in memory (use --data-dir to keep objects)');
-      term.info('press Ctrl-C to stop');
-      // Pods turning Ready (or failing) as they do, one line per change.
-      const activity = new AbortController();
-      followPodActivity(localCluster, (line) => term.info(line), activity.signal).catch((err: unknown) =>
-        term.warn(`pod activity stopped: ${String(err)}`),
-      );
-
-      await new Promise<void>((resolve) => {
-        let stopping = false;
-        const stop = (signal: string): void => {
-          if (stopping) {
-            term.info(`${signal} again: exiting now`);
-            process.exit(1);
+        term.progress('starting the local cluster');
+        let localCluster: LocalCluster;
+        try {
+          localCluster = await LocalCluster.start({
+            port: opts.port,
+            dataDir: opts.dataDir,
+            kubeconfigPath: opts.kubeconfig,
+            tls: !opts.insecureHttp,
+          });
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === 'EADDRINUSE') {
+            term.fail(
+              `port ${opts.port} is in use. Pick another with --port <port>, or --port 0 for any free port.`,
+            );
+            return;
           }
-          stopping = true;
-          activity.abort();
-          term.progress('stopping the local cluster');
-          localCluster
-            .stop()
-            .then(() => rm(stateFile(opts.stateDir), { force: true }))
-            .then(() => {
-              term.success('stopped');
-              resolve();
-            })
-            .catch((err: unknown) => {
-              term.fail(`stopping failed: ${String(err)}`);
-              resolve();
-            });
+          throw err;
+        }
+        await mkdir(opts.stateDir, { recursive: true });
+        const state: ClusterState = {
+          pid: process.pid,
+          url: localCluster.url,
+          kubeconfig: path.resolve(opts.kubeconfig),
+          dataDir: opts.dataDir ? path.resolve(opts.dataDir) : undefined,
+          startedAt: new Date().toISOString(),
         };
-        process.on('SIGINT', () => stop('SIGINT'));
-        process.on('SIGTERM', () => stop('SIGTERM'));
-      });
-    });
+        await writeFile(stateFile(opts.stateDir), JSON.stringify(state, null, 2));
+        term.success(`local cluster running at ${localCluster.url}`);
+        term.info(`kubeconfig: ${state.kubeconfig}`);
+        term.info(`try: kubectl --kubeconfig ${opts.kubeconfig} get namespaces`);
+        term.info(
+          opts.dataDir
+            ? `objects persist in ${state.dataDir}`
+            : 'storage: in memory (use --data-dir to keep objects)',
+        );
+        term.info('press Ctrl-C to stop');
+        // Pods turning Ready (or failing) as they do, one line per change.
+        const activity = new AbortController();
+        followPodActivity(localCluster, (line) => term.info(line), activity.signal).catch((err: unknown) =>
+          term.warn(`pod activity stopped: ${String(err)}`),
+        );
+
+        await new Promise<void>((resolve) => {
+          let stopping = false;
+          const stop = (signal: string): void => {
+            if (stopping) {
+              term.info(`${signal} again: exiting now`);
+              process.exit(1);
+            }
+            stopping = true;
+            activity.abort();
+            term.progress('stopping the local cluster');
+            localCluster
+              .stop()
+              .then(() => rm(stateFile(opts.stateDir), { force: true }))
+              .then(() => {
+                term.success('stopped');
+                resolve();
+              })
+              .catch((err: unknown) => {
+                term.fail(`stopping failed: ${String(err)}`);
+                resolve();
+              });
+          };
+          process.on('SIGINT', () => stop('SIGINT'));
+          process.on('SIGTERM', () => stop('SIGTERM'));
+        });
+      },
+    );
 
   cluster
     .command('status')
@@ -150,7 +172,9 @@ Examples:
         process.exitCode = 1;
         return;
       }
-      term.info(`running: pid ${state.pid}, ${state.url}, kubeconfig ${state.kubeconfig}, since ${state.startedAt}`);
+      term.info(
+        `running: pid ${state.pid}, ${state.url}, kubeconfig ${state.kubeconfig}, since ${state.startedAt}`,
+      );
     });
 
   cluster
@@ -167,7 +191,9 @@ Examples:
       process.kill(state.pid, 'SIGTERM');
       for (let i = 0; i < 100 && isRunning(state.pid); i++) await new Promise((r) => setTimeout(r, 100));
       if (isRunning(state.pid)) {
-        term.fail(`the cluster (pid ${state.pid}) did not stop within 10 s; kill it with: kill -9 ${state.pid}`);
+        term.fail(
+          `the cluster (pid ${state.pid}) did not stop within 10 s; kill it with: kill -9 ${state.pid}`,
+        );
         return;
       }
       term.success('stopped');

@@ -83,8 +83,6 @@ export function validateBundle(files: ReadonlyMap<string, string>): BundleValida
   // metadata/annotations.yaml
   const annotationsFile = 'metadata/annotations.yaml';
   const annotationsText = files.get(annotationsFile);
-  let channels: string[] = [];
-  let defaultChannel = '';
   if (annotationsText === undefined) error('could not find the bundle annotations file', annotationsFile);
   else {
     const parsed = parseYaml(annotationsText, annotationsFile, error)[0];
@@ -92,24 +90,33 @@ export function validateBundle(files: ReadonlyMap<string, string>): BundleValida
     const need = (key: string, expected?: string) => {
       const value = str(annotations[key]);
       if (!value) error(`the annotation "${key}" is missing`, annotationsFile);
-      else if (expected !== undefined && value !== expected) error(`the annotation "${key}" must be "${expected}", got "${value}"`, annotationsFile);
+      else if (expected !== undefined && value !== expected)
+        error(`the annotation "${key}" must be "${expected}", got "${value}"`, annotationsFile);
       return value;
     };
     need('operators.operatorframework.io.bundle.mediatype.v1', 'registry+v1');
     need('operators.operatorframework.io.bundle.manifests.v1', 'manifests/');
     need('operators.operatorframework.io.bundle.metadata.v1', 'metadata/');
     need('operators.operatorframework.io.bundle.package.v1');
-    channels = need('operators.operatorframework.io.bundle.channels.v1')
+    const channels = need('operators.operatorframework.io.bundle.channels.v1')
       .split(',')
       .map((c) => c.trim())
       .filter(Boolean);
-    defaultChannel = str(annotations['operators.operatorframework.io.bundle.channel.default.v1']);
+    const defaultChannel = str(annotations['operators.operatorframework.io.bundle.channel.default.v1']);
     if (defaultChannel && !channels.includes(defaultChannel)) {
-      error(`the default channel "${defaultChannel}" is not one of the channels ${JSON.stringify(channels)}`, annotationsFile);
+      error(
+        `the default channel "${defaultChannel}" is not one of the channels ${JSON.stringify(channels)}`,
+        annotationsFile,
+      );
     }
-    const nonConventional = [...new Set([...channels, defaultChannel])].filter((c) => c && !/^(candidate|stable|fast)/.test(c));
+    const nonConventional = [...new Set([...channels, defaultChannel])].filter(
+      (c) => c && !/^(candidate|stable|fast)/.test(c),
+    );
     if (nonConventional.length > 0) {
-      warn(`channel(s) ${JSON.stringify(nonConventional)} are not following the recommended naming convention: https://olm.operatorframework.io/docs/best-practices/channel-naming`, annotationsFile);
+      warn(
+        `channel(s) ${JSON.stringify(nonConventional)} are not following the recommended naming convention: https://olm.operatorframework.io/docs/best-practices/channel-naming`,
+        annotationsFile,
+      );
     }
   }
 
@@ -117,7 +124,8 @@ export function validateBundle(files: ReadonlyMap<string, string>): BundleValida
   const csvs: Array<{ file: string; csv: Obj }> = [];
   const crds: Array<{ file: string; crd: Obj }> = [];
   const manifestPaths = [...files.keys()].filter((p) => p.startsWith('manifests/')).sort();
-  if (manifestPaths.length === 0) error('the bundle has no manifests/ directory or it is empty', 'manifests/');
+  if (manifestPaths.length === 0)
+    error('the bundle has no manifests/ directory or it is empty', 'manifests/');
   for (const file of manifestPaths) {
     if (!/\.(ya?ml|json)$/.test(file)) {
       warn('not a YAML or JSON file: ignored', file);
@@ -136,23 +144,34 @@ export function validateBundle(files: ReadonlyMap<string, string>): BundleValida
     }
   }
   if (csvs.length !== 1) {
-    error(csvs.length === 0 ? 'the bundle has no ClusterServiceVersion' : `the bundle has ${csvs.length} ClusterServiceVersions, it must have exactly one`);
+    error(
+      csvs.length === 0
+        ? 'the bundle has no ClusterServiceVersion'
+        : `the bundle has ${csvs.length} ClusterServiceVersions, it must have exactly one`,
+    );
   }
 
   // CRDs
   const bundleKeys = new Map<string, string>();
   for (const { file, crd } of crds) {
-    if (crd.apiVersion !== 'apiextensions.k8s.io/v1') error(`CRD apiVersion ${str(crd.apiVersion)} is not served since Kubernetes 1.22: use apiextensions.k8s.io/v1`, file);
+    if (crd.apiVersion !== 'apiextensions.k8s.io/v1')
+      error(
+        `CRD apiVersion ${str(crd.apiVersion)} is not served since Kubernetes 1.22: use apiextensions.k8s.io/v1`,
+        file,
+      );
     const spec = obj(crd.spec);
     const names = obj(spec.names);
     const group = str(spec.group);
     const expectedName = `${str(names.plural)}.${group}`;
-    if (str(obj(crd.metadata).name) !== expectedName) error(`CRD metadata.name must be spec.names.plural+"."+spec.group (${expectedName})`, file);
+    if (str(obj(crd.metadata).name) !== expectedName)
+      error(`CRD metadata.name must be spec.names.plural+"."+spec.group (${expectedName})`, file);
     const versions = arr(spec.versions).map(obj);
     if (versions.length === 0) error('CRD has no versions', file);
-    if (versions.filter((v) => v.storage === true).length !== 1) error('CRD must have exactly one version marked as storage version', file);
+    if (versions.filter((v) => v.storage === true).length !== 1)
+      error('CRD must have exactly one version marked as storage version', file);
     for (const v of versions) {
-      if (!obj(v.schema).openAPIV3Schema) error(`CRD version ${str(v.name)} has no schema.openAPIV3Schema`, file);
+      if (!obj(v.schema).openAPIV3Schema)
+        error(`CRD version ${str(v.name)} has no schema.openAPIV3Schema`, file);
       const key = `${group}/${str(v.name)}, Kind=${str(names.kind)}`;
       if (bundleKeys.has(key)) error(`duplicate CRD "${key}" in bundle`, file);
       bundleKeys.set(key, file);
@@ -174,12 +193,28 @@ export function validateBundle(files: ReadonlyMap<string, string>): BundleValida
     }
     const version = str(spec.version);
     if (!semver.test(version)) error(`spec.version "${version}" is not semver`, file);
-    else if (!nameProblem && name.slice(name.indexOf('.') + 1).replace(/^v+/, '') !== version) warn(`metadata.name ${name} does not end in spec.version ${version}`, file);
-    if (!spec.minKubeVersion) warn('csv.Spec.minKubeVersion is not informed: the operator may be installed on a Kubernetes it does not support', file);
-    else if (!semver.test(str(spec.minKubeVersion))) error(`spec.minKubeVersion "${str(spec.minKubeVersion)}" is not semver`, file);
-    for (const field of ['displayName', 'description', 'provider', 'maintainers', 'links', 'keywords', 'maturity', 'icon']) {
+    else if (!nameProblem && name.slice(name.indexOf('.') + 1).replace(/^v+/, '') !== version)
+      warn(`metadata.name ${name} does not end in spec.version ${version}`, file);
+    if (!spec.minKubeVersion)
+      warn(
+        'csv.Spec.minKubeVersion is not informed: the operator may be installed on a Kubernetes it does not support',
+        file,
+      );
+    else if (!semver.test(str(spec.minKubeVersion)))
+      error(`spec.minKubeVersion "${str(spec.minKubeVersion)}" is not semver`, file);
+    for (const field of [
+      'displayName',
+      'description',
+      'provider',
+      'maintainers',
+      'links',
+      'keywords',
+      'maturity',
+      'icon',
+    ]) {
       const value = spec[field];
-      if (value === undefined || value === '' || (Array.isArray(value) && value.length === 0)) warn(`spec.${field} is empty`, file);
+      if (value === undefined || value === '' || (Array.isArray(value) && value.length === 0))
+        warn(`spec.${field} is empty`, file);
     }
 
     // install modes (csv.go validateInstallModes)
@@ -189,7 +224,8 @@ export function validateBundle(files: ReadonlyMap<string, string>): BundleValida
       const seen = new Set<string>();
       for (const m of modes) {
         const type = str(m.type);
-        if (!installModeTypes.includes(type)) error(`install mode type "${type}" is not one of ${installModeTypes.join(', ')}`, file);
+        if (!installModeTypes.includes(type))
+          error(`install mode type "${type}" is not one of ${installModeTypes.join(', ')}`, file);
         if (seen.has(type)) error('duplicate install modes present', file);
         seen.add(type);
       }
@@ -198,7 +234,8 @@ export function validateBundle(files: ReadonlyMap<string, string>): BundleValida
 
     // install strategy
     const install = obj(spec.install);
-    if (install.strategy !== 'deployment') error(`spec.install.strategy must be "deployment", got "${str(install.strategy)}"`, file);
+    if (install.strategy !== 'deployment')
+      error(`spec.install.strategy must be "deployment", got "${str(install.strategy)}"`, file);
     const deployments = arr(obj(install.spec).deployments).map(obj);
     if (deployments.length === 0) error('unable to find a deployment to install in the CSV', file);
     const serviceAccounts = new Set<string>();
@@ -208,7 +245,10 @@ export function validateBundle(files: ReadonlyMap<string, string>): BundleValida
       for (const c of arr(podSpec.containers).map(obj)) {
         const requests = obj(obj(c.resources).requests);
         if (!requests.cpu || !requests.memory) {
-          warn(`unable to find the resource requests for the container: (${str(c.name)}). It is recommended to ensure the resource request for CPU and Memory`, file);
+          warn(
+            `unable to find the resource requests for the container: (${str(c.name)}). It is recommended to ensure the resource request for CPU and Memory`,
+            file,
+          );
         }
       }
     }
@@ -216,7 +256,8 @@ export function validateBundle(files: ReadonlyMap<string, string>): BundleValida
       for (const p of arr(obj(install.spec)[key]).map(obj)) {
         const sa = str(p.serviceAccountName);
         if (!sa) error(`spec.install.spec.${key}[].serviceAccountName is empty`, file);
-        else if (!serviceAccounts.has(sa)) warn(`${key} are granted to service account "${sa}", which no deployment uses`, file);
+        else if (!serviceAccounts.has(sa))
+          warn(`${key} are granted to service account "${sa}", which no deployment uses`, file);
       }
     }
 
@@ -260,8 +301,10 @@ export function validateBundle(files: ReadonlyMap<string, string>): BundleValida
             return `${slash < 0 ? '' : apiVersion.slice(0, slash)}/${apiVersion.slice(slash + 1)}, Kind=${str(obj(e).kind)}`;
           }),
         );
-        for (const k of exampleKeys) if (!ownedKeys.has(k)) error(`example must have a provided API: ${k}`, file);
-        for (const k of ownedKeys) if (!exampleKeys.has(k)) warn(`provided API should have an example annotation: ${k}`, file);
+        for (const k of exampleKeys)
+          if (!ownedKeys.has(k)) error(`example must have a provided API: ${k}`, file);
+        for (const k of ownedKeys)
+          if (!exampleKeys.has(k)) warn(`provided API should have an example annotation: ${k}`, file);
       }
     }
   }

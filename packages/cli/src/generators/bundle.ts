@@ -3,7 +3,12 @@
  * format): manifests/ with the ClusterServiceVersion, CRDs and metrics Service; metadata/annotations.yaml;
  * tests/scorecard/config.yaml; and bundle.Dockerfile at the project root.
  */
-import { checkCustomResourceDefinitions, crdFileName, storageVersion, type CustomResourceDefinitionDocument } from './crd.js';
+import {
+  checkCustomResourceDefinitions,
+  crdFileName,
+  storageVersion,
+  type CustomResourceDefinitionDocument,
+} from './crd.js';
 import { toYaml, type GeneratedFile } from './files.js';
 import { managerDeploymentSpec, metricsService } from './manifests.js';
 import type { ProjectManifest } from './project.js';
@@ -41,7 +46,10 @@ const defaultIcon = Buffer.from(
 const scorecardImage = 'quay.io/operator-framework/scorecard-test:v1.39.2';
 
 /** The bundle annotations (also the Dockerfile's labels). */
-export function bundleAnnotations(project: ProjectManifest, options: BundleOptions = {}): Record<string, string> {
+export function bundleAnnotations(
+  project: ProjectManifest,
+  options: BundleOptions = {},
+): Record<string, string> {
   const channels = options.channels ?? ['stable'];
   return {
     'operators.operatorframework.io.bundle.mediatype.v1': 'registry+v1',
@@ -90,13 +98,19 @@ export function clusterServiceVersion(
   };
   if (options.createdAt) annotations.createdAt = options.createdAt;
   const spec: Record<string, unknown> = {
-    displayName: options.displayName ?? words(project.projectName.replace(/-/g, ' ')).replace(/\b\w/g, (c) => c.toUpperCase()),
-    description: options.description ?? `${project.projectName} manages ${crds.map((c) => c.spec.names.kind).join(', ') || 'its resources'} on Kubernetes.`,
+    displayName:
+      options.displayName ??
+      words(project.projectName.replace(/-/g, ' ')).replace(/\b\w/g, (c) => c.toUpperCase()),
+    description:
+      options.description ??
+      `${project.projectName} manages ${crds.map((c) => c.spec.names.kind).join(', ') || 'its resources'} on Kubernetes.`,
     version: project.version,
     minKubeVersion: options.minKubeVersion ?? '1.27.0',
     maturity: options.maturity ?? 'alpha',
     provider: { name: options.provider ?? project.domain },
-    maintainers: options.maintainers ?? [{ name: project.projectName, email: `maintainers@${project.domain}` }],
+    maintainers: options.maintainers ?? [
+      { name: project.projectName, email: `maintainers@${project.domain}` },
+    ],
     keywords: options.keywords ?? [project.projectName, 'operator'],
     icon: [options.icon ?? { base64data: defaultIcon, mediatype: 'image/svg+xml' }],
     links: options.links ?? [{ name: project.projectName, url: `https://${project.domain}` }],
@@ -114,15 +128,29 @@ export function clusterServiceVersion(
         kind: c.spec.names.kind,
         displayName: words(c.spec.names.kind),
         description:
-          c.spec.versions.find((v) => v.storage)?.schema?.openAPIV3Schema?.description ?? `${c.spec.names.kind} is the Schema for the ${c.spec.names.plural} API.`,
+          c.spec.versions.find((v) => v.storage)?.schema?.openAPIV3Schema?.description ??
+          `${c.spec.names.kind} is the Schema for the ${c.spec.names.plural} API.`,
       })),
     },
     install: {
       strategy: 'deployment',
       spec: {
-        deployments: [{ name: `${project.projectName}-controller-manager`, label: { 'app.kubernetes.io/name': project.projectName }, spec: managerDeploymentSpec(project) }],
-        permissions: [{ serviceAccountName: names.serviceAccount, rules: clusterWide ? leaderElectionRules() : [...managerRules, ...leaderElectionRules()] }],
-        ...(clusterWide ? { clusterPermissions: [{ serviceAccountName: names.serviceAccount, rules: managerRules }] } : {}),
+        deployments: [
+          {
+            name: `${project.projectName}-controller-manager`,
+            label: { 'app.kubernetes.io/name': project.projectName },
+            spec: managerDeploymentSpec(project),
+          },
+        ],
+        permissions: [
+          {
+            serviceAccountName: names.serviceAccount,
+            rules: clusterWide ? leaderElectionRules() : [...managerRules, ...leaderElectionRules()],
+          },
+        ],
+        ...(clusterWide
+          ? { clusterPermissions: [{ serviceAccountName: names.serviceAccount, rules: managerRules }] }
+          : {}),
       },
     },
   };
@@ -147,9 +175,17 @@ export function bundleFiles(
   const service = metricsService(project);
   delete (service.metadata as Record<string, unknown>).namespace; // OLM installs it into the operator's namespace.
   const files: GeneratedFile[] = [
-    { path: `bundle/manifests/${project.projectName}.clusterserviceversion.yaml`, content: toYaml(clusterServiceVersion(project, crds, declarations, options)) },
-    ...[...crds].sort((a, b) => crdFileName(a).localeCompare(crdFileName(b))).map((crd) => ({ path: `bundle/manifests/${crdFileName(crd)}`, content: toYaml(crd) })),
-    { path: `bundle/manifests/${project.projectName}-controller-manager-metrics-service_v1_service.yaml`, content: toYaml(service) },
+    {
+      path: `bundle/manifests/${project.projectName}.clusterserviceversion.yaml`,
+      content: toYaml(clusterServiceVersion(project, crds, declarations, options)),
+    },
+    ...[...crds]
+      .sort((a, b) => crdFileName(a).localeCompare(crdFileName(b)))
+      .map((crd) => ({ path: `bundle/manifests/${crdFileName(crd)}`, content: toYaml(crd) })),
+    {
+      path: `bundle/manifests/${project.projectName}-controller-manager-metrics-service_v1_service.yaml`,
+      content: toYaml(service),
+    },
     { path: 'bundle/metadata/annotations.yaml', content: toYaml({ annotations }) },
     {
       path: 'bundle/tests/scorecard/config.yaml',
@@ -160,7 +196,14 @@ export function bundleFiles(
         stages: [
           {
             parallel: true,
-            tests: ['basic-check-spec', 'olm-bundle-validation', 'olm-crds-have-validation', 'olm-crds-have-resources', 'olm-spec-descriptors', 'olm-status-descriptors'].map((test) => ({
+            tests: [
+              'basic-check-spec',
+              'olm-bundle-validation',
+              'olm-crds-have-validation',
+              'olm-crds-have-resources',
+              'olm-spec-descriptors',
+              'olm-status-descriptors',
+            ].map((test) => ({
               entrypoint: ['scorecard-test', test],
               image: scorecardImage,
               labels: { suite: test.startsWith('basic') ? 'basic' : 'olm', test: `${test}-test` },

@@ -12,7 +12,13 @@ export interface CustomResourceDefinitionDocument {
     group: string;
     names: { kind: string; plural: string; [key: string]: unknown };
     scope: string;
-    versions: Array<{ name: string; served: boolean; storage: boolean; schema?: { openAPIV3Schema?: { description?: string; [key: string]: unknown } }; [key: string]: unknown }>;
+    versions: Array<{
+      name: string;
+      served: boolean;
+      storage: boolean;
+      schema?: { openAPIV3Schema?: { description?: string; [key: string]: unknown } };
+      [key: string]: unknown;
+    }>;
     [key: string]: unknown;
   };
 }
@@ -36,15 +42,22 @@ export function checkCustomResourceDefinitions(crds: CustomResourceDefinitionDoc
   const seen = new Set<string>();
   for (const crd of crds) {
     if (crd.apiVersion !== 'apiextensions.k8s.io/v1' || crd.kind !== 'CustomResourceDefinition') {
-      throw new UserInputError(`${crd.metadata?.name ?? 'a definition'} is not an apiextensions.k8s.io/v1 CustomResourceDefinition`);
+      throw new UserInputError(
+        `${crd.metadata?.name ?? 'a definition'} is not an apiextensions.k8s.io/v1 CustomResourceDefinition`,
+      );
     }
-    if (seen.has(crd.metadata.name)) throw new UserInputError(`two definitions declare the CRD ${crd.metadata.name}`);
+    if (seen.has(crd.metadata.name))
+      throw new UserInputError(`two definitions declare the CRD ${crd.metadata.name}`);
     seen.add(crd.metadata.name);
     // A CRD the API server would refuse is never written, so `kubectl apply` is not the first to find out.
     const causes = validateCustomResourceDefinition(crd as unknown as KubeObject);
     if (causes.length > 0) {
-      const lines = causes.map((c) => `${c.field ? `${c.field}: ` : ''}${c.message ?? c.reason ?? 'invalid'}`);
-      throw new UserInputError(`the CRD ${crd.metadata.name} would be refused by the API server:\n  ${lines.join('\n  ')}`);
+      const lines = causes.map(
+        (c) => `${c.field ? `${c.field}: ` : ''}${c.message ?? c.reason ?? 'invalid'}`,
+      );
+      throw new UserInputError(
+        `the CRD ${crd.metadata.name} would be refused by the API server:\n  ${lines.join('\n  ')}`,
+      );
     }
   }
 }
@@ -57,6 +70,9 @@ export function crdFiles(crds: CustomResourceDefinitionDocument[]): GeneratedFil
   checkCustomResourceDefinitions(crds);
   const sorted = [...crds].sort((a, b) => crdFileName(a).localeCompare(crdFileName(b)));
   const files = sorted.map((crd) => ({ path: `config/crd/bases/${crdFileName(crd)}`, content: toYaml(crd) }));
-  files.push({ path: 'config/crd/kustomization.yaml', content: kustomization(sorted.map((crd) => `bases/${crdFileName(crd)}`)) });
+  files.push({
+    path: 'config/crd/kustomization.yaml',
+    content: kustomization(sorted.map((crd) => `bases/${crdFileName(crd)}`)),
+  });
   return files;
 }

@@ -14,5 +14,10 @@ export function toYaml(...documents: unknown[]): string {
 
 /** A `kustomization.yaml` listing `resources`. */
 export function kustomization(resources: string[], extra: Record<string, unknown> = {}): string {
-  return toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', ...extra, resources });
+  return toYaml({
+    apiVersion: 'kustomize.config.k8s.io/v1beta1',
+    kind: 'Kustomization',
+    ...extra,
+    resources,
+  });
 }

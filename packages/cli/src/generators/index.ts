@@ -20,7 +20,13 @@ export {
   type ProjectManifest,
   type ProjectResource,
 } from './project.js';
-export { checkCustomResourceDefinitions, crdFiles, crdFileName, storageVersion, type CustomResourceDefinitionDocument } from './crd.js';
+export {
+  checkCustomResourceDefinitions,
+  crdFiles,
+  crdFileName,
+  storageVersion,
+  type CustomResourceDefinitionDocument,
+} from './crd.js';
 export {
   deriveRbacRules,
   leaderElectionRules,
@@ -32,7 +38,13 @@ export {
   type KindDeclaration,
   type PolicyRule,
 } from './rbac.js';
-export { managerDeploymentSpec, managerFiles, managerPorts, manifestFiles, metricsService } from './manifests.js';
+export {
+  managerDeploymentSpec,
+  managerFiles,
+  managerPorts,
+  manifestFiles,
+  metricsService,
+} from './manifests.js';
 export { bundleAnnotations, bundleFiles, clusterServiceVersion, type BundleOptions } from './bundle.js';
 export { validateBundle, type BundleFinding, type BundleValidationResult } from './bundle-validation.js';
 export {
@@ -47,5 +59,11 @@ export {
   type InitOptions,
   type TemplateFile,
 } from './scaffold.js';
-export { loadCustomResourceDefinitions, loadProject, loadRbacDeclarations, readProjectManifest, type LoadedProject } from './project-loader.js';
+export {
+  loadCustomResourceDefinitions,
+  loadProject,
+  loadRbacDeclarations,
+  readProjectManifest,
+  type LoadedProject,
+} from './project-loader.js';
 export { writeGeneratedFiles } from './write-files.js';

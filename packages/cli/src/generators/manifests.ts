@@ -18,9 +18,12 @@ export function managerSelector(project: ProjectManifest): Record<string, string
 
 /** The Deployment's spec, shared by config/manager and the OLM bundle's install strategy. */
 export function managerDeploymentSpec(project: ProjectManifest): Record<string, unknown> {
-  const env: Record<string, unknown>[] = [{ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }];
+  const env: Record<string, unknown>[] = [
+    { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+  ];
   // A namespace-scoped operator watches only where it runs.
-  if (project.operatorScope === 'namespace') env.push({ name: 'WATCH_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } });
+  if (project.operatorScope === 'namespace')
+    env.push({ name: 'WATCH_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } });
   return {
     replicas: 2,
     selector: { matchLabels: managerSelector(project) },
@@ -38,15 +41,30 @@ export function managerDeploymentSpec(project: ProjectManifest): Record<string, 
           {
             name: 'manager',
             image: project.image,
-            args: ['--leader-elect', `--metrics-bind-address=:${managerPorts.metrics}`, `--health-probe-bind-address=:${managerPorts.health}`],
+            args: [
+              '--leader-elect',
+              `--metrics-bind-address=:${managerPorts.metrics}`,
+              `--health-probe-bind-address=:${managerPorts.health}`,
+            ],
             env,
             ports: [
               { name: 'metrics', containerPort: managerPorts.metrics, protocol: 'TCP' },
               { name: 'health', containerPort: managerPorts.health, protocol: 'TCP' },
             ],
-            livenessProbe: { httpGet: { path: '/healthz', port: 'health' }, initialDelaySeconds: 15, periodSeconds: 20 },
-            readinessProbe: { httpGet: { path: '/readyz', port: 'health' }, initialDelaySeconds: 5, periodSeconds: 10 },
-            resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+            livenessProbe: {
+              httpGet: { path: '/healthz', port: 'health' },
+              initialDelaySeconds: 15,
+              periodSeconds: 20,
+            },
+            readinessProbe: {
+              httpGet: { path: '/readyz', port: 'health' },
+              initialDelaySeconds: 5,
+              periodSeconds: 10,
+            },
+            resources: {
+              requests: { cpu: '50m', memory: '128Mi' },
+              limits: { cpu: '500m', memory: '256Mi' },
+            },
             securityContext: {
               allowPrivilegeEscalation: false,
               readOnlyRootFilesystem: true,
@@ -68,7 +86,11 @@ export function metricsService(project: ProjectManifest): Record<string, unknown
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name: `${project.projectName}-controller-manager-metrics-service`, namespace: project.namespace, labels: projectLabels(project) },
+    metadata: {
+      name: `${project.projectName}-controller-manager-metrics-service`,
+      namespace: project.namespace,
+      labels: projectLabels(project),
+    },
     spec: {
       selector: managerSelector(project),
       ports: [{ name: 'metrics', port: managerPorts.metrics, targetPort: 'metrics', protocol: 'TCP' }],
@@ -85,7 +107,10 @@ export function managerFiles(project: ProjectManifest): GeneratedFile[] {
       content: toYaml({
         apiVersion: 'v1',
         kind: 'Namespace',
-        metadata: { name: project.namespace, labels: { ...labels, 'pod-security.kubernetes.io/enforce': 'restricted' } },
+        metadata: {
+          name: project.namespace,
+          labels: { ...labels, 'pod-security.kubernetes.io/enforce': 'restricted' },
+        },
       }),
     },
     {
@@ -99,17 +124,27 @@ export function managerFiles(project: ProjectManifest): GeneratedFile[] {
     },
     { path: 'config/manager/metrics_service.yaml', content: toYaml(metricsService(project)) },
   ];
-  files.push({ path: 'config/manager/kustomization.yaml', content: kustomization(['namespace.yaml', 'manager.yaml', 'metrics_service.yaml']) });
+  files.push({
+    path: 'config/manager/kustomization.yaml',
+    content: kustomization(['namespace.yaml', 'manager.yaml', 'metrics_service.yaml']),
+  });
   return files;
 }
 
 /** Everything under config/: CRDs, RBAC, manager, and config/default tying them together. */
-export function manifestFiles(project: ProjectManifest, crds: CustomResourceDefinitionDocument[], declarations: ControllerRbacDeclaration[]): GeneratedFile[] {
+export function manifestFiles(
+  project: ProjectManifest,
+  crds: CustomResourceDefinitionDocument[],
+  declarations: ControllerRbacDeclaration[],
+): GeneratedFile[] {
   const plurals = new Map(crds.map((c) => [`${c.spec.group}/${c.spec.names.kind}`, c.spec.names.plural]));
   return [
     ...crdFiles(crds),
     ...rbacFiles(project, declarations, plurals),
     ...managerFiles(project),
-    { path: 'config/default/kustomization.yaml', content: kustomization(['../crd', '../rbac', '../manager'], { namespace: project.namespace }) },
+    {
+      path: 'config/default/kustomization.yaml',
+      content: kustomization(['../crd', '../rbac', '../manager'], { namespace: project.namespace }),
+    },
   ];
 }

@@ -6,7 +6,16 @@ import { loadCustomResourceDefinitions, loadRbacDeclarations } from './project-l
 import { parseProjectManifest } from './project.js';
 
 const manifest = parseProjectManifest(
-  JSON.stringify({ layout: 'opkit.dev/v1', projectName: 'p', domain: 'example.com', image: 'p:0.1.0', namespace: 'p-system', version: '0.1.0', outDir: 'dist', resources: [{ group: 'a.example.com', version: 'v1', kind: 'Foo', plural: 'foos', namespaced: true }] }),
+  JSON.stringify({
+    layout: 'opkit.dev/v1',
+    projectName: 'p',
+    domain: 'example.com',
+    image: 'p:0.1.0',
+    namespace: 'p-system',
+    version: '0.1.0',
+    outDir: 'dist',
+    resources: [{ group: 'a.example.com', version: 'v1', kind: 'Foo', plural: 'foos', namespaced: true }],
+  }),
   'opkit.json',
 );
 

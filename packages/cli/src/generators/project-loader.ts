@@ -53,7 +53,13 @@ function isDefinition(value: unknown): value is { toCRD(): CustomResourceDefinit
 
 function isGvk(value: unknown): boolean {
   const v = value as Record<string, unknown> | null;
-  return typeof v === 'object' && v !== null && typeof v.group === 'string' && typeof v.version === 'string' && typeof v.kind === 'string';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.group === 'string' &&
+    typeof v.version === 'string' &&
+    typeof v.kind === 'string'
+  );
 }
 
 function isRbacDeclaration(value: unknown): value is ControllerRbacDeclaration {
@@ -69,11 +75,16 @@ async function importModule(file: string): Promise<Record<string, unknown>> {
 }
 
 /** Loads every CRD the project's compiled definitions export. */
-export async function loadCustomResourceDefinitions(root: string, manifest: ProjectManifest): Promise<CustomResourceDefinitionDocument[]> {
+export async function loadCustomResourceDefinitions(
+  root: string,
+  manifest: ProjectManifest,
+): Promise<CustomResourceDefinitionDocument[]> {
   const outDir = path.join(root, manifest.outDir);
   const files = await jsFiles(path.join(outDir, 'api'));
   if (files.length === 0 && manifest.resources.length > 0) {
-    throw new UserInputError(`no compiled definitions in ${path.join(manifest.outDir, 'api')}: run "npm run build" first`);
+    throw new UserInputError(
+      `no compiled definitions in ${path.join(manifest.outDir, 'api')}: run "npm run build" first`,
+    );
   }
   const crds: CustomResourceDefinitionDocument[] = [];
   // An index.js re-exporting a definition hands the same object out again (ESM caches modules), and
@@ -102,7 +113,10 @@ export async function loadCustomResourceDefinitions(root: string, manifest: Proj
 }
 
 /** Loads the `rbac` exports (one declaration or a list) of the project's compiled controllers. */
-export async function loadRbacDeclarations(root: string, manifest: ProjectManifest): Promise<ControllerRbacDeclaration[]> {
+export async function loadRbacDeclarations(
+  root: string,
+  manifest: ProjectManifest,
+): Promise<ControllerRbacDeclaration[]> {
   const files = await jsFiles(path.join(root, manifest.outDir, 'controllers'));
   const out: ControllerRbacDeclaration[] = [];
   // the same declaration re-exported by controllers/index.js counts once
@@ -113,7 +127,10 @@ export async function loadRbacDeclarations(root: string, manifest: ProjectManife
     if (rbac === undefined) continue;
     const list = Array.isArray(rbac) ? rbac : [rbac];
     for (const decl of list) {
-      if (!isRbacDeclaration(decl)) throw new UserInputError(`${path.relative(root, file)}: "rbac" must be { for: {group, version, kind}, owns?: [...], watches?: [...] }`);
+      if (!isRbacDeclaration(decl))
+        throw new UserInputError(
+          `${path.relative(root, file)}: "rbac" must be { for: {group, version, kind}, owns?: [...], watches?: [...] }`,
+        );
       const text = JSON.stringify(decl);
       if (seen.has(text)) continue;
       seen.add(text);
@@ -126,5 +143,10 @@ export async function loadRbacDeclarations(root: string, manifest: ProjectManife
 /** Loads everything the generators need. */
 export async function loadProject(root: string): Promise<LoadedProject> {
   const manifest = await readProjectManifest(root);
-  return { root, manifest, crds: await loadCustomResourceDefinitions(root, manifest), rbac: await loadRbacDeclarations(root, manifest) };
+  return {
+    root,
+    manifest,
+    crds: await loadCustomResourceDefinitions(root, manifest),
+    rbac: await loadRbacDeclarations(root, manifest),
+  };
 }

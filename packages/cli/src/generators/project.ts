@@ -56,31 +56,37 @@ const semverPattern = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+
 
 /** Why `kind` is not a Kubernetes kind, or undefined when it is one. */
 export function kindProblem(kind: string): string | undefined {
-  if (!kindPattern.test(kind)) return `kind "${kind}" must be PascalCase letters and digits, e.g. Memcached or EtcdCluster`;
+  if (!kindPattern.test(kind))
+    return `kind "${kind}" must be PascalCase letters and digits, e.g. Memcached or EtcdCluster`;
   if (kind.length > 63) return `kind "${kind}" is longer than 63 characters`;
   return undefined;
 }
 
 /** Why `version` is not a Kubernetes API version, or undefined. */
 export function versionProblem(version: string): string | undefined {
-  return versionPattern.test(version) ? undefined : `version "${version}" must be a Kubernetes API version such as v1, v1alpha1 or v2beta3`;
+  return versionPattern.test(version)
+    ? undefined
+    : `version "${version}" must be a Kubernetes API version such as v1, v1alpha1 or v2beta3`;
 }
 
 /** Why `domain` cannot be a project domain, or undefined. */
 export function domainProblem(domain: string): string | undefined {
-  if (!dns1123Subdomain.test(domain) || domain.length > 253) return `domain "${domain}" must be a lower-case DNS name such as example.com`;
+  if (!dns1123Subdomain.test(domain) || domain.length > 253)
+    return `domain "${domain}" must be a lower-case DNS name such as example.com`;
   return undefined;
 }
 
 /** Why `group` (short, e.g. `shop`, or qualified) cannot be an API group, or undefined. */
 export function groupProblem(group: string): string | undefined {
-  if (!dns1123Subdomain.test(group)) return `group "${group}" must be lower-case letters, digits and dashes, e.g. shop or cache`;
+  if (!dns1123Subdomain.test(group))
+    return `group "${group}" must be lower-case letters, digits and dashes, e.g. shop or cache`;
   return undefined;
 }
 
 /** Why `name` cannot be a project name, or undefined. */
 export function projectNameProblem(name: string): string | undefined {
-  if (!dns1123Label.test(name) || name.length > 50) return `project name "${name}" must be a lower-case DNS label (letters, digits, dashes), e.g. memcached-operator`;
+  if (!dns1123Label.test(name) || name.length > 50)
+    return `project name "${name}" must be a lower-case DNS label (letters, digits, dashes), e.g. memcached-operator`;
   return undefined;
 }
 
@@ -116,7 +122,8 @@ export function parseProjectManifest(text: string, file = 'opkit.json'): Project
   }
   const m = raw as Partial<ProjectManifest>;
   for (const key of ['projectName', 'domain', 'image', 'namespace', 'version', 'outDir'] as const) {
-    if (typeof m[key] !== 'string' || m[key] === '') throw new UserInputError(`${file}: "${key}" must be a non-empty string`);
+    if (typeof m[key] !== 'string' || m[key] === '')
+      throw new UserInputError(`${file}: "${key}" must be a non-empty string`);
   }
   return {
     layout: 'opkit.dev/v1',

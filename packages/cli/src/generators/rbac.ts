@@ -58,8 +58,16 @@ const builtinPlurals: Record<string, string> = {
 };
 
 /** The resource name of a kind: the declared plural, a CRD's plural, or the derived one. */
-export function resourceFor(kind: KindDeclaration, knownPlurals: ReadonlyMap<string, string> = new Map()): string {
-  return kind.plural ?? knownPlurals.get(`${kind.group}/${kind.kind}`) ?? builtinPlurals[kind.kind] ?? pluralize(kind.kind);
+export function resourceFor(
+  kind: KindDeclaration,
+  knownPlurals: ReadonlyMap<string, string> = new Map(),
+): string {
+  return (
+    kind.plural ??
+    knownPlurals.get(`${kind.group}/${kind.kind}`) ??
+    builtinPlurals[kind.kind] ??
+    pluralize(kind.kind)
+  );
 }
 
 function hasWildcard(values: string[]): boolean {
@@ -70,7 +78,10 @@ function hasWildcard(values: string[]): boolean {
  * The merged rules for `declarations`, sorted by group then resource, one rule per group and verb set.
  * @param knownPlurals `group/Kind` → plural for the project's own CRDs.
  */
-export function deriveRbacRules(declarations: ControllerRbacDeclaration[], knownPlurals: ReadonlyMap<string, string> = new Map()): PolicyRule[] {
+export function deriveRbacRules(
+  declarations: ControllerRbacDeclaration[],
+  knownPlurals: ReadonlyMap<string, string> = new Map(),
+): PolicyRule[] {
   // (group, resource, resourceNames) → verbs
   const grants = new Map<string, { group: string; resource: string; names?: string[]; verbs: Set<string> }>();
   const grant = (group: string, resource: string, verbs: string[], names?: string[]): void => {
@@ -87,19 +98,25 @@ export function deriveRbacRules(declarations: ControllerRbacDeclaration[], known
     // blockOwnerDeletion on owned objects needs update on the owner's finalizers subresource.
     grant(decl.for.group, `${primary}/finalizers`, ['update']);
     for (const owned of decl.owns ?? []) grant(owned.group, resourceFor(owned, knownPlurals), ownedVerbs);
-    for (const watched of decl.watches ?? []) grant(watched.group, resourceFor(watched, knownPlurals), watchedVerbs);
+    for (const watched of decl.watches ?? [])
+      grant(watched.group, resourceFor(watched, knownPlurals), watchedVerbs);
     for (const rule of decl.rules ?? []) {
       if (hasWildcard(rule.apiGroups) || hasWildcard(rule.resources) || hasWildcard(rule.verbs)) {
-        throw new UserInputError(`RBAC rule ${JSON.stringify(rule)} uses a wildcard: list the groups, resources and verbs it needs`);
+        throw new UserInputError(
+          `RBAC rule ${JSON.stringify(rule)} uses a wildcard: list the groups, resources and verbs it needs`,
+        );
       }
-      for (const group of rule.apiGroups) for (const resource of rule.resources) grant(group, resource, rule.verbs, rule.resourceNames);
+      for (const group of rule.apiGroups)
+        for (const resource of rule.resources) grant(group, resource, rule.verbs, rule.resourceNames);
     }
   }
   if (declarations.length > 0) grant('', 'events', eventVerbs);
 
   // Group resources of one API group that need exactly the same verbs into one rule, as kubebuilder's controller-gen does.
   const byGroupAndVerbs = new Map<string, PolicyRule>();
-  const sorted = [...grants.values()].sort((a, b) => a.group.localeCompare(b.group) || a.resource.localeCompare(b.resource));
+  const sorted = [...grants.values()].sort(
+    (a, b) => a.group.localeCompare(b.group) || a.resource.localeCompare(b.resource),
+  );
   for (const g of sorted) {
     const verbs = [...g.verbs].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
     const key = `${g.group}\u0000${verbs.join(',')}\u0000${g.names?.join(',') ?? ''}`;
@@ -128,7 +145,11 @@ export function leaderElectionRules(): PolicyRule[] {
 }
 
 /** Names of the RBAC objects of a project. */
-export function rbacNames(project: ProjectManifest): { serviceAccount: string; managerRole: string; leaderElectionRole: string } {
+export function rbacNames(project: ProjectManifest): {
+  serviceAccount: string;
+  managerRole: string;
+  leaderElectionRole: string;
+} {
   return {
     serviceAccount: `${project.projectName}-controller-manager`,
     managerRole: `${project.projectName}-manager-role`,
@@ -145,7 +166,11 @@ export function projectLabels(project: ProjectManifest): Record<string, string> 
  * The files under config/rbac/: service account, the manager's ClusterRole (Role when the operator
  * watches only its namespace) and binding, the leader-election Role and binding, and a kustomization.
  */
-export function rbacFiles(project: ProjectManifest, declarations: ControllerRbacDeclaration[], knownPlurals: ReadonlyMap<string, string> = new Map()): GeneratedFile[] {
+export function rbacFiles(
+  project: ProjectManifest,
+  declarations: ControllerRbacDeclaration[],
+  knownPlurals: ReadonlyMap<string, string> = new Map(),
+): GeneratedFile[] {
   const names = rbacNames(project);
   const labels = projectLabels(project);
   const clusterWide = project.operatorScope === 'cluster';
@@ -153,7 +178,14 @@ export function rbacFiles(project: ProjectManifest, declarations: ControllerRbac
   const namespaced = (name: string) => ({ name, namespace: project.namespace, labels });
   const subject = { kind: 'ServiceAccount', name: names.serviceAccount, namespace: project.namespace };
   const files: GeneratedFile[] = [
-    { path: 'config/rbac/service_account.yaml', content: toYaml({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: namespaced(names.serviceAccount) }) },
+    {
+      path: 'config/rbac/service_account.yaml',
+      content: toYaml({
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: namespaced(names.serviceAccount),
+      }),
+    },
     {
       path: 'config/rbac/role.yaml',
       content: toYaml({
@@ -168,14 +200,21 @@ export function rbacFiles(project: ProjectManifest, declarations: ControllerRbac
       content: toYaml({
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: `${roleKind}Binding`,
-        metadata: clusterWide ? { name: `${project.projectName}-manager-rolebinding`, labels } : namespaced(`${project.projectName}-manager-rolebinding`),
+        metadata: clusterWide
+          ? { name: `${project.projectName}-manager-rolebinding`, labels }
+          : namespaced(`${project.projectName}-manager-rolebinding`),
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: roleKind, name: names.managerRole },
         subjects: [subject],
       }),
     },
     {
       path: 'config/rbac/leader_election_role.yaml',
-      content: toYaml({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: namespaced(names.leaderElectionRole), rules: leaderElectionRules() }),
+      content: toYaml({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: namespaced(names.leaderElectionRole),
+        rules: leaderElectionRules(),
+      }),
     },
     {
       path: 'config/rbac/leader_election_role_binding.yaml',

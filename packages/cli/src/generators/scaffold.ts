@@ -25,7 +25,11 @@ export interface TemplateFile {
 }
 
 /** Replaces `{{name}}` placeholders; an unknown name is an error so typos never reach a project. */
-export function renderTemplate(text: string, values: Readonly<Record<string, string>>, where = 'template'): string {
+export function renderTemplate(
+  text: string,
+  values: Readonly<Record<string, string>>,
+  where = 'template',
+): string {
   return text.replace(/\{\{(\w+)\}\}/g, (_m, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`${where}: no value for {{${name}}}`);
@@ -37,7 +41,8 @@ export function renderTemplate(text: string, values: Readonly<Record<string, str
 function outputPath(templatePath: string): string {
   const p = templatePath.replace(/\.tmpl$/, '');
   const base = path.posix.basename(p);
-  if (base === 'gitignore' || base === 'dockerignore') return path.posix.join(path.posix.dirname(p), `.${base}`).replace(/^\.\//, '');
+  if (base === 'gitignore' || base === 'dockerignore')
+    return path.posix.join(path.posix.dirname(p), `.${base}`).replace(/^\.\//, '');
   return p;
 }
 
@@ -60,7 +65,10 @@ export async function readTemplates(set: 'project' | 'api', root = templatesRoot
   for (const e of entries) {
     if (!e.isFile()) continue;
     const full = path.join(e.parentPath, e.name);
-    files.push({ path: path.relative(base, full).split(path.sep).join('/'), content: await readFile(full, 'utf8') });
+    files.push({
+      path: path.relative(base, full).split(path.sep).join('/'),
+      content: await readFile(full, 'utf8'),
+    });
   }
   return files.sort((a, b) => a.path.localeCompare(b.path));
 }
@@ -105,7 +113,10 @@ export function initFiles(templates: TemplateFile[], options: InitOptions): Gene
     version: manifest.version,
     opkitVersion: options.opkitVersion,
   };
-  const files = templates.map((t) => ({ path: outputPath(t.path), content: renderTemplate(t.content, values, t.path) }));
+  const files = templates.map((t) => ({
+    path: outputPath(t.path),
+    content: renderTemplate(t.content, values, t.path),
+  }));
   files.push({ path: 'opkit.json', content: formatProjectManifest(manifest) });
   return files.sort((a, b) => a.path.localeCompare(b.path));
 }
@@ -122,8 +133,13 @@ export interface CreateApiOptions {
 
 /** Checks create-api input, all problems in one error. */
 export function checkCreateApiOptions(options: CreateApiOptions): void {
-  const problems = [kindProblem(options.kind), versionProblem(options.version), groupProblem(options.group)].filter((p): p is string => Boolean(p));
-  if (options.plural !== undefined && !/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(options.plural)) problems.push(`plural "${options.plural}" must be a lower-case DNS label`);
+  const problems = [
+    kindProblem(options.kind),
+    versionProblem(options.version),
+    groupProblem(options.group),
+  ].filter((p): p is string => Boolean(p));
+  if (options.plural !== undefined && !/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(options.plural))
+    problems.push(`plural "${options.plural}" must be a lower-case DNS label`);
   if (problems.length > 0) throw new UserInputError(problems.join('; '));
 }
 
@@ -136,14 +152,27 @@ function lowerFirst(s: string): string {
  * controllers index with the new controller wired in, and opkit.json with the new resource.
  * @param controllersIndex the current text of src/controllers/index.ts.
  */
-export function createApiFiles(templates: TemplateFile[], project: ProjectManifest, controllersIndex: string, options: CreateApiOptions): GeneratedFile[] {
+export function createApiFiles(
+  templates: TemplateFile[],
+  project: ProjectManifest,
+  controllersIndex: string,
+  options: CreateApiOptions,
+): GeneratedFile[] {
   checkCreateApiOptions(options);
   const group = qualifiedGroup(options.group, project.domain);
-  const groupDir = options.group.endsWith(`.${project.domain}`) ? options.group.slice(0, -project.domain.length - 1) : options.group;
+  const groupDir = options.group.endsWith(`.${project.domain}`)
+    ? options.group.slice(0, -project.domain.length - 1)
+    : options.group;
   const plural = options.plural ?? pluralize(options.kind);
   const kindLower = options.kind.toLowerCase();
-  if (project.resources.some((r) => r.group === group && r.kind === options.kind && r.version === options.version)) {
-    throw new UserInputError(`the API ${group}/${options.version}, Kind=${options.kind} already exists in this project`);
+  if (
+    project.resources.some(
+      (r) => r.group === group && r.kind === options.kind && r.version === options.version,
+    )
+  ) {
+    throw new UserInputError(
+      `the API ${group}/${options.version}, Kind=${options.kind} already exists in this project`,
+    );
   }
   if (project.resources.some((r) => r.group === group && r.kind === options.kind)) {
     throw new UserInputError(
@@ -177,21 +206,39 @@ export function createApiFiles(templates: TemplateFile[], project: ProjectManife
   const importMarker = '// opkit:controller-imports';
   const listMarker = '// opkit:controller-list';
   if (!controllersIndex.includes(importMarker) || !controllersIndex.includes(listMarker)) {
-    throw new UserInputError(`src/controllers/index.ts has lost its "${importMarker}" and "${listMarker}" markers: add them back to let opkit wire controllers in`);
+    throw new UserInputError(
+      `src/controllers/index.ts has lost its "${importMarker}" and "${listMarker}" markers: add them back to let opkit wire controllers in`,
+    );
   }
   const indexText = controllersIndex
-    .replace(importMarker, `import { ${values.kindCamel}Controller } from './${kindLower}.js';\n${importMarker}`)
+    .replace(
+      importMarker,
+      `import { ${values.kindCamel}Controller } from './${kindLower}.js';\n${importMarker}`,
+    )
     .replace(/^(\s*)\/\/ opkit:controller-list/m, `$1${values.kindCamel}Controller,\n$1${listMarker}`);
 
   const manifest: ProjectManifest = {
     ...project,
-    resources: [...project.resources, { group, version: options.version, kind: options.kind, plural, namespaced: options.namespaced, path: definitionPath }],
+    resources: [
+      ...project.resources,
+      {
+        group,
+        version: options.version,
+        kind: options.kind,
+        plural,
+        namespaced: options.namespaced,
+        path: definitionPath,
+      },
+    ],
   };
   return [
     { path: definitionPath, content: render('definition.ts.tmpl') },
     { path: controllerPath, content: render('controller.ts.tmpl') },
     { path: `test/${kindLower}.test.ts`, content: render('controller.test.ts.tmpl') },
-    { path: `config/samples/${group}_${options.version}_${kindLower}.yaml`, content: render('sample.yaml.tmpl') },
+    {
+      path: `config/samples/${group}_${options.version}_${kindLower}.yaml`,
+      content: render('sample.yaml.tmpl'),
+    },
     { path: 'src/controllers/index.ts', content: indexText },
     { path: 'opkit.json', content: formatProjectManifest(manifest) },
   ];

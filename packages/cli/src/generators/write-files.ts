@@ -9,7 +9,11 @@ import { UserInputError } from './project.js';
  * run writes nothing.
  * @returns the paths written, relative to root.
  */
-export async function writeGeneratedFiles(root: string, files: GeneratedFile[], options: { overwrite: boolean; overwritable?: ReadonlySet<string> }): Promise<string[]> {
+export async function writeGeneratedFiles(
+  root: string,
+  files: GeneratedFile[],
+  options: { overwrite: boolean; overwritable?: ReadonlySet<string> },
+): Promise<string[]> {
   if (!options.overwrite) {
     for (const f of files) {
       if (options.overwritable?.has(f.path)) continue;

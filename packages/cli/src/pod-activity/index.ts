@@ -26,16 +26,26 @@ export function describePod(status: PodStatusView | undefined, deleting: boolean
 }
 
 /** Follows every pod of the cluster until `signal` aborts, calling `print` for each state change. */
-export async function followPodActivity(cluster: LocalCluster, print: (line: string) => void, signal: AbortSignal): Promise<void> {
+export async function followPodActivity(
+  cluster: LocalCluster,
+  print: (line: string) => void,
+  signal: AbortSignal,
+): Promise<void> {
   const podType = cluster.api.registry.get('', 'v1', 'pods');
   if (!podType) return;
   const last = new Map<string, string>();
   try {
     for await (const event of cluster.api.watch(podType, '', {}, signal)) {
       if (event.type !== 'ADDED' && event.type !== 'MODIFIED' && event.type !== 'DELETED') continue;
-      const pod = event.object as { metadata?: { namespace?: string; name?: string; deletionTimestamp?: string }; status?: PodStatusView };
+      const pod = event.object as {
+        metadata?: { namespace?: string; name?: string; deletionTimestamp?: string };
+        status?: PodStatusView;
+      };
       const key = `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
-      const state = event.type === 'DELETED' ? 'deleted' : describePod(pod.status, Boolean(pod.metadata?.deletionTimestamp));
+      const state =
+        event.type === 'DELETED'
+          ? 'deleted'
+          : describePod(pod.status, Boolean(pod.metadata?.deletionTimestamp));
       if (last.get(key) === state) continue;
       if (event.type === 'DELETED') last.delete(key);
       else last.set(key, state);

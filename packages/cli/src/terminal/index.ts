@@ -12,7 +12,10 @@ export interface Terminal {
 }
 
 /** A terminal on the process's stdout/stderr. */
-export function processTerminal(stream: NodeJS.WriteStream = process.stdout, errStream: NodeJS.WriteStream = process.stderr): Terminal {
+export function processTerminal(
+  stream: NodeJS.WriteStream = process.stdout,
+  errStream: NodeJS.WriteStream = process.stderr,
+): Terminal {
   const colour = Boolean(stream.isTTY) && !process.env.NO_COLOR;
   const paint = (code: number, text: string): string => (colour ? `\u001b[${code}m${text}\u001b[0m` : text);
   return {

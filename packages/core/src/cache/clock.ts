@@ -80,7 +80,8 @@ export class ManualClock implements Clock {
     for (;;) {
       await flushPromises();
       let next: ManualTimer | undefined;
-      for (const t of this.timers) if (t.at <= target && (!next || t.at < next.at || (t.at === next.at && t.seq < next.seq))) next = t;
+      for (const t of this.timers)
+        if (t.at <= target && (!next || t.at < next.at || (t.at === next.at && t.seq < next.seq))) next = t;
       if (!next) break;
       this.timers.delete(next);
       this.current = Math.max(this.current, next.at);

@@ -7,18 +7,26 @@ import { FakeCollection, cm } from './__tests__/fake-collection.js';
 
 function recorder(log: string[], prefix = ''): EventHandler {
   return {
-    onAdd: (o: KubeObject, initial: boolean) => void log.push(`${prefix}add ${o.metadata.name}${initial ? ' (initial)' : ''}`),
+    onAdd: (o: KubeObject, initial: boolean) =>
+      void log.push(`${prefix}add ${o.metadata.name}${initial ? ' (initial)' : ''}`),
     onUpdate: (a: KubeObject, b: KubeObject) =>
-      void log.push(`${prefix}update ${b.metadata.name} ${a.metadata.resourceVersion}->${b.metadata.resourceVersion}`),
+      void log.push(
+        `${prefix}update ${b.metadata.name} ${a.metadata.resourceVersion}->${b.metadata.resourceVersion}`,
+      ),
     onDelete: (d: DeletedObject) =>
-      void log.push(`${prefix}delete ${objectOfDeleted(d).metadata.name}${d instanceof DeletedFinalStateUnknown ? ' (tombstone)' : ''}`),
+      void log.push(
+        `${prefix}delete ${objectOfDeleted(d).metadata.name}${d instanceof DeletedFinalStateUnknown ? ' (tombstone)' : ''}`,
+      ),
   };
 }
 
 function setup() {
   const clock = new ManualClock(0);
   const fake = new FakeCollection();
-  const informer = new SharedInformer(fake, { clock, reflector: { random: () => 0.5, watchSilenceTimeoutMs: 0 } });
+  const informer = new SharedInformer(fake, {
+    clock,
+    reflector: { random: () => 0.5, watchSilenceTimeoutMs: 0 },
+  });
   return { clock, fake, informer };
 }
 
@@ -77,7 +85,10 @@ describe('SharedInformer', () => {
     expect(log.slice(3)).toEqual(['update c 103->105', 'add d', 'delete b (tombstone)']);
     expect(informer.indexer.listKeys().sort()).toEqual(['default/a', 'default/c', 'default/d']);
     // a late DELETED for b (already gone from the cache) is not delivered again
-    fake.lastWatch.push({ type: 'DELETED', object: cm('b', 'default', { metadata: { name: 'b', namespace: 'default', resourceVersion: '107' } }) });
+    fake.lastWatch.push({
+      type: 'DELETED',
+      object: cm('b', 'default', { metadata: { name: 'b', namespace: 'default', resourceVersion: '107' } }),
+    });
     await clock.advance(0);
     expect(log.filter((l) => l.startsWith('delete b'))).toHaveLength(1);
     await informer.stop();
@@ -104,10 +115,21 @@ describe('SharedInformer', () => {
     const { fake, informer } = setup();
     fake.upsert(cm('a'));
     const errors: unknown[] = [];
-    const informer2 = new SharedInformer(fake, { clock: new ManualClock(), onError: (e, ctx) => errors.push([ctx, e]) });
+    const informer2 = new SharedInformer(fake, {
+      clock: new ManualClock(),
+      onError: (e, ctx) => errors.push([ctx, e]),
+    });
     const log: string[] = [];
-    informer2.addEventHandler({ onAdd: () => { throw new Error('bad handler'); } });
-    informer2.addEventHandler({ onAdd: async () => { throw new Error('bad async handler'); } });
+    informer2.addEventHandler({
+      onAdd: () => {
+        throw new Error('bad handler');
+      },
+    });
+    informer2.addEventHandler({
+      onAdd: async () => {
+        throw new Error('bad async handler');
+      },
+    });
     informer2.addEventHandler(recorder(log));
     informer2.start();
     await informer2.waitForSync();

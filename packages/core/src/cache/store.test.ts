@@ -15,7 +15,12 @@ describe('Indexer', () => {
     ix.add(cm('a', 'x'));
     ix.add(cm('b', 'x'));
     ix.add(cm('c', 'y'));
-    expect(ix.byIndex(NAMESPACE_INDEX, 'x').map((o) => o.metadata.name).sort()).toEqual(['a', 'b']);
+    expect(
+      ix
+        .byIndex(NAMESPACE_INDEX, 'x')
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['a', 'b']);
     const old = ix.update(cm('a', 'x', { data: { k: 'v' } }));
     expect(old?.data).toBeUndefined();
     expect(ix.get('x/a')?.data).toEqual({ k: 'v' });
@@ -29,10 +34,18 @@ describe('Indexer', () => {
   });
 
   it('maintains custom multi-valued indexes through updates, and indexes existing objects when added late', () => {
-    const byOwner = (o: { metadata: { ownerReferences?: { uid: string }[] } }) => (o.metadata.ownerReferences ?? []).map((r) => r.uid);
+    const byOwner = (o: { metadata: { ownerReferences?: { uid: string }[] } }) =>
+      (o.metadata.ownerReferences ?? []).map((r) => r.uid);
     const ix = new Indexer({ owner: byOwner });
     const owned = (name: string, uids: string[]) =>
-      cm(name, 'ns', {}) && { ...cm(name, 'ns'), metadata: { name, namespace: 'ns', ownerReferences: uids.map((uid) => ({ apiVersion: 'v1', kind: 'X', name: 'o', uid })) } };
+      cm(name, 'ns', {}) && {
+        ...cm(name, 'ns'),
+        metadata: {
+          name,
+          namespace: 'ns',
+          ownerReferences: uids.map((uid) => ({ apiVersion: 'v1', kind: 'X', name: 'o', uid })),
+        },
+      };
     ix.add(owned('a', ['u1', 'u2']));
     ix.add(owned('b', ['u2']));
     expect(ix.byIndex('owner', 'u2').length).toBe(2);

@@ -22,7 +22,9 @@ export function objectKey(obj: KubeObject): string {
 /** Splits a store key into namespace (`''` when cluster-scoped) and name. */
 export function splitObjectKey(key: string): { namespace: string; name: string } {
   const slash = key.indexOf('/');
-  return slash < 0 ? { namespace: '', name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+  return slash < 0
+    ? { namespace: '', name: key }
+    : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
 }
 
 /**

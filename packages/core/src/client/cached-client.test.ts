@@ -40,9 +40,15 @@ describe('CachedClient', () => {
     expect((await cached.get(CM, 'a')).metadata.labels).toEqual({ app: 'x' });
     expect(factory.existingInformer(CM)?.hasSynced()).toBe(true);
     const reads = server.requests.length;
-    expect((await cached.list(CM, { namespace: 'team-a' })).items.map((o) => o.metadata.name).sort()).toEqual(['a', 'b']);
-    expect((await cached.list(CM, { labelSelector: 'app=x' })).items.map((o) => o.metadata.name).sort()).toEqual(['a', 'c']);
-    expect((await cached.list(CM, { fieldSelector: 'metadata.name=b' })).items.map((o) => o.metadata.name)).toEqual(['b']);
+    expect((await cached.list(CM, { namespace: 'team-a' })).items.map((o) => o.metadata.name).sort()).toEqual(
+      ['a', 'b'],
+    );
+    expect(
+      (await cached.list(CM, { labelSelector: 'app=x' })).items.map((o) => o.metadata.name).sort(),
+    ).toEqual(['a', 'c']);
+    expect(
+      (await cached.list(CM, { fieldSelector: 'metadata.name=b' })).items.map((o) => o.metadata.name),
+    ).toEqual(['b']);
     expect(server.requests.length).toBe(reads); // no request reached the server
     await expect(cached.get(CM, 'zzz')).rejects.toBeInstanceOf(NotFoundError);
     await expect(cached.get(CM, 'zzz')).rejects.toThrow('configmaps "zzz" not found');
@@ -101,7 +107,9 @@ describe('CachedClient', () => {
     const got = await cached.get(CM, 'a', { metadataOnly: true });
     expect(got.kind).toBe('PartialObjectMetadata');
     expect(got.metadata.name).toBe('a');
-    expect(server.requests.some((r) => (r.headers.accept ?? '').includes('as=PartialObjectMetadataList'))).toBe(true);
+    expect(
+      server.requests.some((r) => (r.headers.accept ?? '').includes('as=PartialObjectMetadataList')),
+    ).toBe(true);
   });
 });
 
@@ -138,12 +146,22 @@ describe('SharedInformerFactory', () => {
     server.cutWatches();
     server.put('configmaps', cm('cut2'), true); // while the watch is down: missed by the stream
     server.put('configmaps', cm('cut3')); // replayed to the new watch from its resourceVersion
-    expect(await inf.waitUntil(() => inf.indexer.get('team-a/cut3') !== undefined, { timeoutMs: 5000 })).toBe(true);
+    expect(await inf.waitUntil(() => inf.indexer.get('team-a/cut3') !== undefined, { timeoutMs: 5000 })).toBe(
+      true,
+    );
     expect(inf.reflectorStats.watchCount).toBeGreaterThanOrEqual(2);
     await server.waitForWatches();
     // the fake server does not replay history, so cut2 arrives only with a relist; force one by a 410 event
-    server.sendRaw('configmaps', JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', code: 410, reason: 'Expired', message: 'too old' } }) + '\n');
-    expect(await inf.waitUntil(() => inf.indexer.get('team-a/cut2') !== undefined, { timeoutMs: 5000 })).toBe(true);
+    server.sendRaw(
+      'configmaps',
+      JSON.stringify({
+        type: 'ERROR',
+        object: { kind: 'Status', apiVersion: 'v1', code: 410, reason: 'Expired', message: 'too old' },
+      }) + '\n',
+    );
+    expect(await inf.waitUntil(() => inf.indexer.get('team-a/cut2') !== undefined, { timeoutMs: 5000 })).toBe(
+      true,
+    );
     expect(inf.reflectorStats.listCount).toBe(2);
     const serverKeys = [...server.objects.get('/configmaps')!.keys()].map((k) => k).sort();
     expect(inf.indexer.listKeys().sort()).toEqual(serverKeys);

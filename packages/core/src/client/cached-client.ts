@@ -72,7 +72,10 @@ type FieldMatcher = (obj: KubeObject) => boolean;
 /** Parses the field selectors the cache can answer; undefined means "ask the server". */
 function cacheableFieldSelector(selector: string): FieldMatcher | undefined {
   const tests: FieldMatcher[] = [];
-  for (const part of selector.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of selector
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^metadata\.(name|namespace)\s*(==|=|!=)\s*(.*)$/.exec(part);
     if (!m) return undefined;
     const field = m[1] as 'name' | 'namespace';
@@ -102,7 +105,11 @@ export class CachedClient {
    * Reads one object from the cache (starting and syncing its informer on first use). Throws
    * {@link NotFoundError} when the cache does not hold it.
    */
-  async get<T extends KubeObject = KubeObject>(gvk: GroupVersionKind, name: string, opts: CachedGetOptions = {}): Promise<T> {
+  async get<T extends KubeObject = KubeObject>(
+    gvk: GroupVersionKind,
+    name: string,
+    opts: CachedGetOptions = {},
+  ): Promise<T> {
     if (this.uncached.has(gvkKey(gvk, false))) return this.client.get<T>(gvk, name, opts);
     const mapping = await this.client.mappingFor(gvk);
     const namespace = mapping.namespaced ? opts.namespace || this.client.defaultNamespace : '';
@@ -117,15 +124,20 @@ export class CachedClient {
   }
 
   /** Lists objects from the cache, filtered by namespace and selectors. */
-  async list<T extends KubeObject = KubeObject>(gvk: GroupVersionKind, opts: CachedListOptions = {}): Promise<ObjectList<T>> {
+  async list<T extends KubeObject = KubeObject>(
+    gvk: GroupVersionKind,
+    opts: CachedListOptions = {},
+  ): Promise<ObjectList<T>> {
     const fieldMatch = opts.fieldSelector ? cacheableFieldSelector(opts.fieldSelector) : () => true;
     if (this.uncached.has(gvkKey(gvk, false)) || !fieldMatch) return this.client.list<T>(gvk, opts);
     const mapping = await this.client.mappingFor(gvk);
     const metadataOnly = !!opts.metadataOnly;
     const informer = await this.syncedInformer<T>(gvk, metadataOnly, opts.signal);
-    const namespace = mapping.namespaced ? opts.namespace ?? '' : '';
+    const namespace = mapping.namespaced ? (opts.namespace ?? '') : '';
     const pending = this.expectations.get(gvkKey(gvk, metadataOnly));
-    const keys = pending ? [...pending.keys()].filter((k) => !namespace || k.startsWith(`${namespace}/`)) : [];
+    const keys = pending
+      ? [...pending.keys()].filter((k) => !namespace || k.startsWith(`${namespace}/`))
+      : [];
     const fresh = await this.awaitExpectations(gvk, metadataOnly, informer, keys, opts.signal);
     if (!fresh) return this.client.list<T>(gvk, { ...opts, namespace });
     const labelMatch = opts.labelSelector ? parseLabelSelector(opts.labelSelector) : undefined;
@@ -159,7 +171,12 @@ export class CachedClient {
   }
 
   /** Patches an object on the server. */
-  async patch<T extends KubeObject = KubeObject>(gvk: GroupVersionKind, name: string, patch: unknown, opts: PatchOptions = {}): Promise<T> {
+  async patch<T extends KubeObject = KubeObject>(
+    gvk: GroupVersionKind,
+    name: string,
+    patch: unknown,
+    opts: PatchOptions = {},
+  ): Promise<T> {
     const out = await this.client.patch<T>(gvk, name, patch, opts);
     if (opts.subresource !== 'scale') this.expect(gvk, out, false, opts.dryRun);
     return out;
@@ -173,7 +190,11 @@ export class CachedClient {
   }
 
   /** Deletes an object on the server; later cached reads do not return it (unless finalizers hold it). */
-  async delete<T extends KubeObject = KubeObject>(gvk: GroupVersionKind, name: string, opts: DeleteOptions = {}): Promise<T | Status> {
+  async delete<T extends KubeObject = KubeObject>(
+    gvk: GroupVersionKind,
+    name: string,
+    opts: DeleteOptions = {},
+  ): Promise<T | Status> {
     const out = await this.client.delete<T>(gvk, name, opts);
     if (!opts.dryRun) {
       if (isStatus(out)) {
@@ -190,7 +211,10 @@ export class CachedClient {
   }
 
   /** Deletes every matching object in a namespace on the server. */
-  async deleteAllOf<T extends KubeObject = KubeObject>(gvk: GroupVersionKind, opts: DeleteAllOfOptions = {}): Promise<ObjectList<T> | Status> {
+  async deleteAllOf<T extends KubeObject = KubeObject>(
+    gvk: GroupVersionKind,
+    opts: DeleteAllOfOptions = {},
+  ): Promise<ObjectList<T> | Status> {
     const out = await this.client.deleteAllOf<T>(gvk, opts);
     if (!opts.dryRun && !isStatus(out)) {
       for (const obj of out.items ?? []) {
@@ -210,7 +234,9 @@ export class CachedClient {
     if (!informer.isRunning) informer.start();
     if (!informer.hasSynced() && !(await informer.waitForSync(signal))) {
       signal?.throwIfAborted();
-      throw new Error(`the cache of ${formatApiVersion(gvk.group, gvk.version)} ${gvk.kind} stopped before it synced`);
+      throw new Error(
+        `the cache of ${formatApiVersion(gvk.group, gvk.version)} ${gvk.kind} stopped before it synced`,
+      );
     }
     return informer;
   }
@@ -267,7 +293,8 @@ export class CachedClient {
       .map((k) => [k, byKey.get(k)] as const)
       .filter((e): e is readonly [string, Expectation] => e[1] !== undefined);
     const allSatisfied = () => pending.every(([k, e]) => this.satisfied(inf, k, e));
-    const ok = allSatisfied() || (await informer.waitUntil(allSatisfied, { timeoutMs: this.timeoutMs, signal }));
+    const ok =
+      allSatisfied() || (await informer.waitUntil(allSatisfied, { timeoutMs: this.timeoutMs, signal }));
     signal?.throwIfAborted();
     for (const [k, e] of pending) {
       // forget only what was met, and only if no newer write replaced it meanwhile

@@ -20,7 +20,16 @@ import {
 } from './errors.js';
 
 const status = (code: number, reason: string, extra: object = {}) =>
-  JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `m ${reason}`, reason, code, ...extra });
+  JSON.stringify({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: `m ${reason}`,
+    reason,
+    code,
+    ...extra,
+  });
 
 describe('errors', () => {
   it('maps a Status body to the class of its reason, keeping the Status', () => {
@@ -50,7 +59,13 @@ describe('errors', () => {
   it('carries causes of Invalid and retry hints', () => {
     const err = errorFromResponse(
       422,
-      status(422, 'Invalid', { details: { name: 'x', kind: 'configmaps', causes: [{ reason: 'FieldValueRequired', field: 'metadata.name' }] } }),
+      status(422, 'Invalid', {
+        details: {
+          name: 'x',
+          kind: 'configmaps',
+          causes: [{ reason: 'FieldValueRequired', field: 'metadata.name' }],
+        },
+      }),
     );
     expect(err.causes).toEqual([{ reason: 'FieldValueRequired', field: 'metadata.name' }]);
     expect(isInvalid(err)).toBe(true);
@@ -63,7 +78,12 @@ describe('errors', () => {
   it('synthesizes a Status from a non-Status body', () => {
     const err = errorFromResponse(404, '404 page not found\n');
     expect(err).toBeInstanceOf(NotFoundError);
-    expect(err.status).toMatchObject({ kind: 'Status', code: 404, reason: 'NotFound', message: '404 page not found' });
+    expect(err.status).toMatchObject({
+      kind: 'Status',
+      code: 404,
+      reason: 'NotFound',
+      message: '404 page not found',
+    });
   });
 
   it('isX tests distinguish AlreadyExists from Conflict and accept foreign Status-carrying errors', () => {

@@ -3,7 +3,12 @@
  * kind ↔ resource mapping ({@link RESTMapper}), typed errors carrying the server's Status, and a
  * {@link CachedClient} that reads from informers and writes to the server.
  */
-export { CachedClient, type CachedClientOptions, type CachedGetOptions, type CachedListOptions } from './cached-client.js';
+export {
+  CachedClient,
+  type CachedClientOptions,
+  type CachedGetOptions,
+  type CachedListOptions,
+} from './cached-client.js';
 export {
   AlreadyExistsError,
   ApiStatusError,

@@ -31,7 +31,12 @@ describe('JsonLineDecoder', () => {
   it('keeps up with many thousands of events per second', () => {
     const event = JSON.stringify({
       type: 'MODIFIED',
-      object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm-00001', namespace: 'default', resourceVersion: '123456', labels: { app: 'x' } }, data: { key: 'v'.repeat(200) } },
+      object: {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'cm-00001', namespace: 'default', resourceVersion: '123456', labels: { app: 'x' } },
+        data: { key: 'v'.repeat(200) },
+      },
     });
     const n = 20_000;
     const stream = Buffer.from(`${event}\n`.repeat(n));

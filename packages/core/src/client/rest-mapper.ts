@@ -97,7 +97,12 @@ export class RESTMapper {
       gv = await this.loadGroupVersion(gvr.group, gvr.version, true);
       mapping = gv.byResource.get(gvr.resource);
     }
-    if (!mapping) throw new NoKindMatchError({ group: gvr.group, version: gvr.version, kind: `(resource ${gvr.resource})` });
+    if (!mapping)
+      throw new NoKindMatchError({
+        group: gvr.group,
+        version: gvr.version,
+        kind: `(resource ${gvr.resource})`,
+      });
     return mapping.gvk;
   }
 
@@ -131,7 +136,11 @@ export class RESTMapper {
       const [core, apis] = await Promise.all([
         this.getJson<{ versions?: string[] }>('/api'),
         this.getJson<{
-          groups?: { name: string; versions?: { version: string }[]; preferredVersion?: { version: string } }[];
+          groups?: {
+            name: string;
+            versions?: { version: string }[];
+            preferredVersion?: { version: string };
+          }[];
         }>('/apis'),
       ]);
       const groups = new Map<string, GroupInfo>();

@@ -142,7 +142,8 @@ export class KubeConfigTransport implements RestTransport {
 function credentialsConfig(kc: KubeConfig): KubeConfig {
   const cluster = kc.getCurrentCluster();
   const user = kc.getCurrentUser();
-  if (!cluster || !user || !cluster.server.startsWith('http:') || cluster.skipTLSVerify || cluster.proxyUrl) return kc;
+  if (!cluster || !user || !cluster.server.startsWith('http:') || cluster.skipTLSVerify || cluster.proxyUrl)
+    return kc;
   const copy = new KubeConfig();
   copy.loadFromClusterAndUser({ ...cluster, skipTLSVerify: true }, user);
   return copy;

@@ -48,7 +48,6 @@ class MirrorReconciler extends Reconciler {
   }
 }
 
-
 describe('controller on a LocalCluster', () => {
   const suite = useTestCluster();
 

@@ -67,7 +67,10 @@ export interface CustomResourceOptions<Spec extends TSchema, Status extends TSch
 }
 
 /** The result of {@link defineCustomResource}. */
-export interface CustomResourceKind<Spec extends TSchema = TSchema, Status extends TSchema | undefined = TSchema | undefined> {
+export interface CustomResourceKind<
+  Spec extends TSchema = TSchema,
+  Status extends TSchema | undefined = TSchema | undefined,
+> {
   readonly group: string;
   /** The storage version. */
   readonly version: string;
@@ -85,7 +88,11 @@ export interface CustomResourceKind<Spec extends TSchema = TSchema, Status exten
   /** The apiextensions.k8s.io/v1 CustomResourceDefinition; a fresh copy every call. */
   toCRD(): CustomResourceDefinition;
   /** A new object of this kind with apiVersion and kind filled in. */
-  create(object: { metadata: ObjectMeta; spec: Static<Spec>; status?: Status extends TSchema ? Static<Status> : never }): CustomResource<CustomResourceKind<Spec, Status>>;
+  create(object: {
+    metadata: ObjectMeta;
+    spec: Static<Spec>;
+    status?: Status extends TSchema ? Static<Status> : never;
+  }): CustomResource<CustomResourceKind<Spec, Status>>;
 }
 
 /** The TypeScript type of a custom resource: `type EtcdCluster = CustomResource<typeof EtcdClusterKind>`. */
@@ -97,10 +104,13 @@ export type CustomResource<D extends CustomResourceKind<TSchema, TSchema | undef
 } & (D['status'] extends TSchema ? { status?: Static<D['status']> } : unknown);
 
 /** The `.spec` type of a definition. */
-export type CustomResourceSpec<D extends CustomResourceKind<TSchema, TSchema | undefined>> = Static<D['spec']>;
+export type CustomResourceSpec<D extends CustomResourceKind<TSchema, TSchema | undefined>> = Static<
+  D['spec']
+>;
 
 /** The `.status` type of a definition. */
-export type CustomResourceStatus<D extends CustomResourceKind<TSchema, TSchema | undefined>> = D['status'] extends TSchema ? Static<D['status']> : never;
+export type CustomResourceStatus<D extends CustomResourceKind<TSchema, TSchema | undefined>> =
+  D['status'] extends TSchema ? Static<D['status']> : never;
 
 const kindPattern = /^[A-Z][A-Za-z0-9]*$/;
 // as k8s.io/apimachinery/pkg/version helpers.go: v<major>[(alpha|beta)<minor>]
@@ -116,28 +126,43 @@ export function pluralize(kind: string): string {
   return `${lower}s`;
 }
 
-function checkOptions(o: CustomResourceOptions<TSchema, TSchema | undefined>, versions: CustomResourceVersionOptions[], plural: string, singular: string): void {
+function checkOptions(
+  o: CustomResourceOptions<TSchema, TSchema | undefined>,
+  versions: CustomResourceVersionOptions[],
+  plural: string,
+  singular: string,
+): void {
   const problems: string[] = [];
   if (!kindPattern.test(o.kind)) problems.push(`kind "${o.kind}" must be PascalCase (e.g. EtcdCluster)`);
   if (!dns1123Subdomain.test(o.group) || o.group.length > 253 || !o.group.includes('.')) {
-    problems.push(`group "${o.group}" must be a lower-case DNS subdomain with at least one dot (e.g. cache.example.com)`);
+    problems.push(
+      `group "${o.group}" must be a lower-case DNS subdomain with at least one dot (e.g. cache.example.com)`,
+    );
   }
-  if (o.scope !== 'Namespaced' && o.scope !== 'Cluster') problems.push(`scope must be Namespaced or Cluster, got "${String(o.scope)}"`);
+  if (o.scope !== 'Namespaced' && o.scope !== 'Cluster')
+    problems.push(`scope must be Namespaced or Cluster, got "${String(o.scope)}"`);
   if (versions.length === 0) problems.push('give a version (e.g. "v1alpha1") or versions');
   for (const v of versions) {
-    if (!versionPattern.test(v.name)) problems.push(`version "${v.name}" is not a Kubernetes version (v1, v1alpha1, v2beta3, ...)`);
+    if (!versionPattern.test(v.name))
+      problems.push(`version "${v.name}" is not a Kubernetes version (v1, v1alpha1, v2beta3, ...)`);
   }
-  if (new Set(versions.map((v) => v.name)).size !== versions.length) problems.push('version names must be unique');
-  if (versions.filter((v) => v.storage).length > 1) problems.push('only one version can be the storage version');
+  if (new Set(versions.map((v) => v.name)).size !== versions.length)
+    problems.push('version names must be unique');
+  if (versions.filter((v) => v.storage).length > 1)
+    problems.push('only one version can be the storage version');
   for (const [what, name] of [
     ['plural', plural],
     ['singular', singular],
     ...(o.shortNames ?? []).map((s) => ['short name', s] as const),
     ...(o.categories ?? []).map((s) => ['category', s] as const),
   ] as const) {
-    if (!dns1035Label.test(name) || name.length > 63) problems.push(`${what} "${name}" must be a lower-case DNS label`);
+    if (!dns1035Label.test(name) || name.length > 63)
+      problems.push(`${what} "${name}" must be a lower-case DNS label`);
   }
-  if (problems.length > 0) throw new CustomResourceDefinitionError(`custom resource ${o.kind || '<no kind>'}: ${problems.join('; ')}`);
+  if (problems.length > 0)
+    throw new CustomResourceDefinitionError(
+      `custom resource ${o.kind || '<no kind>'}: ${problems.join('; ')}`,
+    );
 }
 
 function structural(schema: TSchema, path: string, kind: string): JSONSchemaProps {
@@ -145,7 +170,9 @@ function structural(schema: TSchema, path: string, kind: string): JSONSchemaProp
     return toStructuralSchema(schema, path);
   } catch (err) {
     if (err instanceof StructuralSchemaError) {
-      throw new CustomResourceDefinitionError(`custom resource ${kind}: the schema is not structural at ${err.message}`);
+      throw new CustomResourceDefinitionError(
+        `custom resource ${kind}: the schema is not structural at ${err.message}`,
+      );
     }
     throw err;
   }
@@ -167,11 +194,15 @@ function structural(schema: TSchema, path: string, kind: string): JSONSchemaProp
 export function defineCustomResource<Spec extends TSchema, Status extends TSchema | undefined = undefined>(
   options: CustomResourceOptions<Spec, Status>,
 ): CustomResourceKind<Spec, Status> {
-  const versions: CustomResourceVersionOptions[] = options.versions ?? (options.version ? [{ name: options.version }] : []);
+  const versions: CustomResourceVersionOptions[] =
+    options.versions ?? (options.version ? [{ name: options.version }] : []);
   const plural = options.plural ?? pluralize(options.kind);
   const singular = options.singular ?? options.kind.toLowerCase();
   checkOptions(options, versions, plural, singular);
-  const storageIndex = Math.max(0, versions.findIndex((v) => v.storage));
+  const storageIndex = Math.max(
+    0,
+    versions.findIndex((v) => v.storage),
+  );
   const storage = versions[storageIndex]!.name;
 
   // Converted once here so a bad schema fails at import time, where the stack points at the definition.
@@ -184,7 +215,8 @@ export function defineCustomResource<Spec extends TSchema, Status extends TSchem
       properties: {
         apiVersion: {
           type: 'string',
-          description: 'The versioned schema of this object; servers convert recognised schemas to the latest internal value.',
+          description:
+            'The versioned schema of this object; servers convert recognised schemas to the latest internal value.',
         },
         kind: { type: 'string', description: 'The REST resource this object represents, in CamelCase.' },
         metadata: { type: 'object' },
@@ -213,7 +245,8 @@ export function defineCustomResource<Spec extends TSchema, Status extends TSchem
         if (statusSchema) out.subresources.status = {};
         if (options.scale) out.subresources.scale = { ...options.scale };
       }
-      if (options.printerColumns?.length) out.additionalPrinterColumns = options.printerColumns.map((c) => ({ ...c }));
+      if (options.printerColumns?.length)
+        out.additionalPrinterColumns = options.printerColumns.map((c) => ({ ...c }));
       return out;
     });
     const names: CustomResourceDefinition['spec']['names'] = {
@@ -258,5 +291,10 @@ export function defineCustomResource<Spec extends TSchema, Status extends TSchem
 export function isCustomResourceKind(value: unknown): value is CustomResourceKind {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Partial<CustomResourceKind>;
-  return typeof v.toCRD === 'function' && typeof v.kind === 'string' && typeof v.group === 'string' && typeof v.crdName === 'string';
+  return (
+    typeof v.toCRD === 'function' &&
+    typeof v.kind === 'string' &&
+    typeof v.group === 'string' &&
+    typeof v.crdName === 'string'
+  );
 }

@@ -16,7 +16,16 @@ export {
   type CustomResourceVersionOptions,
 } from './define.js';
 export { StructuralSchemaError, toStructuralSchema } from './structural-schema.js';
-export { atomicList, atomicMap, atomicObject, intOrString, listMap, listSet, preserveUnknownFields, withValidations } from './schema-markers.js';
+export {
+  atomicList,
+  atomicMap,
+  atomicObject,
+  intOrString,
+  listMap,
+  listSet,
+  preserveUnknownFields,
+  withValidations,
+} from './schema-markers.js';
 export type {
   CustomResourceDefinition,
   CustomResourceDefinitionVersion,

@@ -49,7 +49,15 @@ const copiedKeywords = [
 ] as const;
 
 // TypeBox / JSON Schema bookkeeping with no meaning in a CRD: dropped.
-const droppedKeywords = new Set(['$id', '$schema', 'examples', 'readOnly', 'writeOnly', '$comment', 'errorMessage']);
+const droppedKeywords = new Set([
+  '$id',
+  '$schema',
+  'examples',
+  'readOnly',
+  'writeOnly',
+  '$comment',
+  'errorMessage',
+]);
 
 // Handled explicitly below.
 const handledKeywords = new Set([
@@ -96,10 +104,23 @@ export function toStructuralSchema(schema: unknown, path = ''): JSONSchemaProps 
   const node = schema;
   for (const key of Object.keys(node)) {
     if (handledKeywords.has(key) || droppedKeywords.has(key)) continue;
-    if (key === '$ref') throw new StructuralSchemaError(path, '$ref is not allowed in a CRD schema: inline the type (do not use Type.Ref or Type.Recursive)');
-    if (key === 'allOf') throw new StructuralSchemaError(path, 'allOf (Type.Intersect) is not structural: use Type.Composite to merge object types');
-    if (key === 'oneOf' || key === 'not') throw new StructuralSchemaError(path, `${key} is not supported: express the constraint with x-kubernetes-validations (CEL)`);
-    if (key === 'additionalItems' || key === 'prefixItems') throw new StructuralSchemaError(path, 'tuples are not structural: use Type.Array');
+    if (key === '$ref')
+      throw new StructuralSchemaError(
+        path,
+        '$ref is not allowed in a CRD schema: inline the type (do not use Type.Ref or Type.Recursive)',
+      );
+    if (key === 'allOf')
+      throw new StructuralSchemaError(
+        path,
+        'allOf (Type.Intersect) is not structural: use Type.Composite to merge object types',
+      );
+    if (key === 'oneOf' || key === 'not')
+      throw new StructuralSchemaError(
+        path,
+        `${key} is not supported: express the constraint with x-kubernetes-validations (CEL)`,
+      );
+    if (key === 'additionalItems' || key === 'prefixItems')
+      throw new StructuralSchemaError(path, 'tuples are not structural: use Type.Array');
     throw new StructuralSchemaError(path, `"${key}" is not supported in a CRD schema`);
   }
 
@@ -107,16 +128,23 @@ export function toStructuralSchema(schema: unknown, path = ''): JSONSchemaProps 
 
   const out: JSONSchemaProps = {};
   let type = node.type;
-  if (Array.isArray(type)) throw new StructuralSchemaError(path, `type must be a single type, got ${JSON.stringify(type)}`);
-  if (type === 'null') throw new StructuralSchemaError(path, 'type "null" is not structural: make the field optional (Type.Optional) or nullable');
+  if (Array.isArray(type))
+    throw new StructuralSchemaError(path, `type must be a single type, got ${JSON.stringify(type)}`);
+  if (type === 'null')
+    throw new StructuralSchemaError(
+      path,
+      'type "null" is not structural: make the field optional (Type.Optional) or nullable',
+    );
   if (type === undefined && node.const !== undefined) type = typeOfLiteral(node.const);
   if (type !== undefined) {
-    if (typeof type !== 'string' || !allTypes.has(type)) throw new StructuralSchemaError(path, `unsupported type ${JSON.stringify(type)}`);
+    if (typeof type !== 'string' || !allTypes.has(type))
+      throw new StructuralSchemaError(path, `unsupported type ${JSON.stringify(type)}`);
     out.type = type as JSONSchemaProps['type'];
   }
   // A TypeBox Type.Literal of a whole number says "number"; the API server needs "integer" for it to accept 3 but not 3.5.
   if (node.const !== undefined) {
-    if (out.type === 'number' && typeof node.const === 'number' && Number.isInteger(node.const)) out.type = 'integer';
+    if (out.type === 'number' && typeof node.const === 'number' && Number.isInteger(node.const))
+      out.type = 'integer';
     out.enum = [node.const];
   }
   if (Array.isArray(node.enum)) out.enum = [...node.enum];
@@ -137,24 +165,34 @@ export function toStructuralSchema(schema: unknown, path = ''): JSONSchemaProps 
   }
   if (node.uniqueItems === true) {
     // as apiextensions validation.go: quadratic to check, so forbidden; a set list type says the same thing.
-    throw new StructuralSchemaError(path, 'uniqueItems cannot be true in a CRD: use x-kubernetes-list-type "set" (listSet())');
+    throw new StructuralSchemaError(
+      path,
+      'uniqueItems cannot be true in a CRD: use x-kubernetes-list-type "set" (listSet())',
+    );
   }
 
   if (node.properties !== undefined) {
     if (!isObject(node.properties)) throw new StructuralSchemaError(path, 'properties must be an object');
     out.properties = {};
-    for (const [name, sub] of Object.entries(node.properties)) out.properties[name] = toStructuralSchema(sub, childPath(path, name));
-    if (Array.isArray(node.required) && node.required.length > 0) out.required = [...(node.required as string[])];
+    for (const [name, sub] of Object.entries(node.properties))
+      out.properties[name] = toStructuralSchema(sub, childPath(path, name));
+    if (Array.isArray(node.required) && node.required.length > 0)
+      out.required = [...(node.required as string[])];
   }
 
   const additional = node.additionalProperties;
-  if (isObject(additional)) out.additionalProperties = toStructuralSchema(additional, `${path}.additionalProperties`);
+  if (isObject(additional))
+    out.additionalProperties = toStructuralSchema(additional, `${path}.additionalProperties`);
   else if (additional === true) out['x-kubernetes-preserve-unknown-fields'] = true;
   if (node.patternProperties !== undefined) {
-    if (!isObject(node.patternProperties)) throw new StructuralSchemaError(path, 'patternProperties must be an object');
+    if (!isObject(node.patternProperties))
+      throw new StructuralSchemaError(path, 'patternProperties must be an object');
     const entries = Object.entries(node.patternProperties);
     if (entries.length !== 1 || !anyKeyPatterns.has(entries[0]![0])) {
-      throw new StructuralSchemaError(path, 'patternProperties is not supported: use Type.Record(Type.String(), V) for a map');
+      throw new StructuralSchemaError(
+        path,
+        'patternProperties is not supported: use Type.Record(Type.String(), V) for a map',
+      );
     }
     out.additionalProperties = toStructuralSchema(entries[0]![1], `${path}.additionalProperties`);
   }
@@ -163,16 +201,23 @@ export function toStructuralSchema(schema: unknown, path = ''): JSONSchemaProps 
   }
 
   if (node.items !== undefined) {
-    if (Array.isArray(node.items)) throw new StructuralSchemaError(path, 'tuples are not structural: use Type.Array');
+    if (Array.isArray(node.items))
+      throw new StructuralSchemaError(path, 'tuples are not structural: use Type.Array');
     out.items = toStructuralSchema(node.items, `${path}[*]`);
   }
 
   // Type.Any / Type.Unknown: {} means "anything", which a CRD spells x-kubernetes-preserve-unknown-fields.
-  if (out.type === undefined && !out['x-kubernetes-int-or-string'] && !out['x-kubernetes-preserve-unknown-fields']) {
-    if (Object.keys(out).every((k) => k === 'description' || k === 'title')) out['x-kubernetes-preserve-unknown-fields'] = true;
+  if (
+    out.type === undefined &&
+    !out['x-kubernetes-int-or-string'] &&
+    !out['x-kubernetes-preserve-unknown-fields']
+  ) {
+    if (Object.keys(out).every((k) => k === 'description' || k === 'title'))
+      out['x-kubernetes-preserve-unknown-fields'] = true;
     else throw new StructuralSchemaError(path, 'every schema node needs a type');
   }
-  if (out.type === 'array' && !out.items) throw new StructuralSchemaError(path, 'an array needs an items schema');
+  if (out.type === 'array' && !out.items)
+    throw new StructuralSchemaError(path, 'an array needs an items schema');
   return out;
 }
 
@@ -197,7 +242,10 @@ function fromUnion(node: Json, members: unknown[], path: string): JSONSchemaProp
     const types = new Set(values.map(typeOfLiteral));
     if (types.has('integer') && types.has('number')) types.delete('integer');
     if (types.size !== 1 || types.has(undefined)) {
-      throw new StructuralSchemaError(path, `an enum must have values of one type, got ${JSON.stringify(values)}`);
+      throw new StructuralSchemaError(
+        path,
+        `an enum must have values of one type, got ${JSON.stringify(values)}`,
+      );
     }
     const out: JSONSchemaProps = { type: [...types][0] as JSONSchemaProps['type'], enum: values, ...meta };
     if (nullable) out.nullable = true;

@@ -38,15 +38,17 @@ describe('write helpers on a LocalCluster', () => {
   });
 
   it('createOrPatch keeps fields it did not touch; applyDesired owns its fields', async () => {
-    expect((await createOrPatch(suite.client, configMap('cop', { keep: 'k' }), () => undefined)).operation).toBe(
-      'created',
-    );
+    expect(
+      (await createOrPatch(suite.client, configMap('cop', { keep: 'k' }), () => undefined)).operation,
+    ).toBe('created');
     const r = await createOrPatch(suite.client, configMap('cop'), (o) => {
       (o['data'] as Record<string, string>)['b'] = 'x';
     });
     expect(r.operation).toBe('updated');
     expect(r.object['data']).toEqual({ keep: 'k', b: 'x' });
-    expect((await createOrPatch(suite.client, configMap('cop'), () => undefined)).operation).toBe('unchanged');
+    expect((await createOrPatch(suite.client, configMap('cop'), () => undefined)).operation).toBe(
+      'unchanged',
+    );
 
     const applied = await applyDesired(suite.client, configMap('ssa', { x: '1' }), {
       fieldManager: 'test-controller',
@@ -120,7 +122,10 @@ describe('write helpers on a LocalCluster', () => {
     recorder.event(cm, 'Normal', 'Synced', 'synced ok');
     recorder.event(cm, 'Normal', 'Synced', 'synced ok');
     await recorder.flush();
-    const list = await suite.client.list<CoreEvent>({ group: '', version: 'v1', kind: 'Event' }, { namespace: NS });
+    const list = await suite.client.list<CoreEvent>(
+      { group: '', version: 'v1', kind: 'Event' },
+      { namespace: NS },
+    );
     const synced = list.items.filter((e) => e.reason === 'Synced');
     expect(synced).toHaveLength(1);
     expect(synced[0]).toMatchObject({

@@ -186,7 +186,11 @@ export const errors = {
   },
   /** 415 UnsupportedMediaType. */
   unsupportedMediaType(contentType: string): ApiError {
-    return failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml${contentType ? ` (got ${contentType})` : ''}`);
+    return failure(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml${contentType ? ` (got ${contentType})` : ''}`,
+    );
   },
   /**
    * 422 Invalid with one cause per field, message as kube-apiserver formats it:
@@ -221,10 +225,18 @@ export const errors = {
 /** Field-error builders that produce the `StatusCause` text kube-apiserver's field.ErrorList prints. */
 export const fieldErrors = {
   required(field: string, detail = ''): StatusCause {
-    return { reason: 'FieldValueRequired', field, message: detail ? `Required value: ${detail}` : 'Required value' };
+    return {
+      reason: 'FieldValueRequired',
+      field,
+      message: detail ? `Required value: ${detail}` : 'Required value',
+    };
   },
   invalid(field: string, value: unknown, detail: string): StatusCause {
-    return { reason: 'FieldValueInvalid', field, message: `Invalid value: ${JSON.stringify(value)}: ${detail}` };
+    return {
+      reason: 'FieldValueInvalid',
+      field,
+      message: `Invalid value: ${JSON.stringify(value)}: ${detail}`,
+    };
   },
   notSupported(field: string, value: unknown, allowed: string[]): StatusCause {
     return {
@@ -240,7 +252,11 @@ export const fieldErrors = {
     return { reason: 'FieldValueDuplicate', field, message: `Duplicate value: ${JSON.stringify(value)}` };
   },
   typeInvalid(field: string, value: unknown, detail: string): StatusCause {
-    return { reason: 'FieldValueTypeInvalid', field, message: `Invalid value: ${JSON.stringify(value)}: ${detail}` };
+    return {
+      reason: 'FieldValueTypeInvalid',
+      field,
+      message: `Invalid value: ${JSON.stringify(value)}: ${detail}`,
+    };
   },
   tooLong(field: string, max: number): StatusCause {
     return { reason: 'FieldValueTooLong', field, message: `Too long: may not be more than ${max} bytes` };

@@ -7,7 +7,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
-import { ApiError, errors, isJsonObject, jsonEqual, rfc3339, type JsonObject, type KubeObject, type Status, type StatusCause } from '../api/index.js';
+import {
+  ApiError,
+  errors,
+  isJsonObject,
+  jsonEqual,
+  rfc3339,
+  type JsonObject,
+  type KubeObject,
+  type Status,
+  type StatusCause,
+} from '../api/index.js';
 import type { ResourceRegistry, ResourceType } from '../registry/index.js';
 import type { ObjectStore, StoreKey } from '../storage/index.js';
 import { silentLogger, type Logger } from '../logging/index.js';
@@ -851,7 +861,9 @@ export class ApiCore {
       ]);
     }
     const uid = typeof meta.uid === 'string' ? meta.uid : '';
-    const annotations = isJsonObject(meta.annotations) ? (meta.annotations as Record<string, string>) : undefined;
+    const annotations = isJsonObject(meta.annotations)
+      ? (meta.annotations as Record<string, string>)
+      : undefined;
     // the store is synchronous, so reading and writing the pod here cannot interleave with another write
     return this.bindOnce(type, namespace, name, nodeName, uid, annotations, opts);
   }

@@ -4,7 +4,15 @@
  * PodDisruptionBudget covering it has no disruption left. The disruption controller only computes
  * the budgets' status; this is where it is spent (status.disruptionsAllowed, status.disruptedPods).
  */
-import { ApiError, errors, isJsonObject, rfc3339, type KubeObject, type Status, type StatusCause } from '../api/index.js';
+import {
+  ApiError,
+  errors,
+  isJsonObject,
+  rfc3339,
+  type KubeObject,
+  type Status,
+  type StatusCause,
+} from '../api/index.js';
 import type { ResourceType } from '../registry/index.js';
 import { LabelSelector, labelSelectorToString } from './selectors.js';
 import type { DeleteOptions, KubeList, WriteOptions } from './types.js';
@@ -48,7 +56,8 @@ function budgetError(message: string, cause: string): ApiError {
 }
 
 function isReady(pod: KubeObject): boolean {
-  const conditions = (pod.status as { conditions?: { type?: string; status?: string }[] } | undefined)?.conditions;
+  const conditions = (pod.status as { conditions?: { type?: string; status?: string }[] } | undefined)
+    ?.conditions;
   return (conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
@@ -72,9 +81,15 @@ export async function evictPod(
   if (meta.name !== undefined && meta.name !== '' && meta.name !== name) {
     throw errors.badRequest(`name in URL does not match name in Eviction object`);
   }
-  const { kind: _kind, apiVersion: _apiVersion, ...deleteOptions } = (
-    isJsonObject(body.deleteOptions) ? body.deleteOptions : {}
-  ) as DeleteOptions & { kind?: string; apiVersion?: string; dryRun?: unknown };
+  const {
+    kind: _kind,
+    apiVersion: _apiVersion,
+    ...deleteOptions
+  } = (isJsonObject(body.deleteOptions) ? body.deleteOptions : {}) as DeleteOptions & {
+    kind?: string;
+    apiVersion?: string;
+    dryRun?: unknown;
+  };
   const rawDryRun = (deleteOptions as { dryRun?: unknown }).dryRun;
   // DeleteOptions.dryRun is ["All"] on the wire; the core takes a boolean
   const dryRun = Array.isArray(rawDryRun) ? rawDryRun.includes('All') : rawDryRun === true;
@@ -92,7 +107,12 @@ export async function evictPod(
     };
     // canIgnorePDB: terminal, pending or already deleting pods go without a budget check
     const phase = (pod.status as { phase?: string } | undefined)?.phase ?? '';
-    if (phase === 'Succeeded' || phase === 'Failed' || phase === 'Pending' || pod.metadata.deletionTimestamp) {
+    if (
+      phase === 'Succeeded' ||
+      phase === 'Failed' ||
+      phase === 'Pending' ||
+      pod.metadata.deletionTimestamp
+    ) {
       return remove();
     }
     const budgets = (await api.list(pdbs, namespace)).items.filter((p) => {
@@ -104,7 +124,9 @@ export async function evictPod(
     if (budgets.length === 0) return remove();
     if (budgets.length > 1) {
       throw errors.internal(
-        new Error('This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.'),
+        new Error(
+          'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.',
+        ),
       );
     }
     const pdb = budgets[0] as KubeObject;
@@ -121,7 +143,10 @@ export async function evictPod(
     }
     // checkAndDecrement
     if ((status.observedGeneration ?? 0) < (pdb.metadata.generation ?? 0)) {
-      throw budgetError(VIOLATION, `The disruption budget ${pdbName} is still being processed by the server.`);
+      throw budgetError(
+        VIOLATION,
+        `The disruption budget ${pdbName} is still being processed by the server.`,
+      );
     }
     const allowed = status.disruptionsAllowed ?? 0;
     if (allowed < 0) throw errors.forbidden(pdbs, pdbName, 'pdb disruptions allowed is negative');
@@ -146,10 +171,16 @@ export async function evictPod(
       };
       try {
         // the budget's resourceVersion guards against two evictions spending the same disruption
-        await api.update(pdbs, namespace, pdbName, { ...pdb, status: nextStatus }, {
-          subresource: 'status',
-          fieldManager: EVICTION_MANAGER,
-        });
+        await api.update(
+          pdbs,
+          namespace,
+          pdbName,
+          { ...pdb, status: nextStatus },
+          {
+            subresource: 'status',
+            fieldManager: EVICTION_MANAGER,
+          },
+        );
       } catch (e) {
         if (e instanceof ApiError && e.code === 409 && attempt < CONFLICT_RETRIES) continue;
         throw e;

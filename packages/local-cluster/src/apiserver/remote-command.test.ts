@@ -17,10 +17,18 @@ describe('remote command (exec)', () => {
     const one = pod({ nodeName: 'n', containers: [{ name: 'a' }] });
     expect(execContainer(one, undefined)).toBe('a');
     expect(() => execContainer(one, 'b')).toThrow('container b is not valid for pod p');
-    const two = pod({ nodeName: 'n', initContainers: [{ name: 'i' }], containers: [{ name: 'a' }, { name: 'b' }] });
-    expect(() => execContainer(two, undefined)).toThrow('a container name must be specified for pod p, choose one of: [i a b]');
+    const two = pod({
+      nodeName: 'n',
+      initContainers: [{ name: 'i' }],
+      containers: [{ name: 'a' }, { name: 'b' }],
+    });
+    expect(() => execContainer(two, undefined)).toThrow(
+      'a container name must be specified for pod p, choose one of: [i a b]',
+    );
     expect(execContainer(two, 'i')).toBe('i');
-    expect(() => execContainer(pod({ containers: [{ name: 'a' }] }), 'a')).toThrow('pod p does not have a host assigned');
+    expect(() => execContainer(pod({ containers: [{ name: 'a' }] }), 'a')).toThrow(
+      'pod p does not have a host assigned',
+    );
   });
 
   it('reports exit codes as the kubelet does', () => {

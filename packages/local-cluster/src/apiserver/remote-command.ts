@@ -51,12 +51,16 @@ export function execContainer(pod: KubeObject, container: string | undefined): s
   };
   const name = pod.metadata.name ?? '';
   const containers = spec.containers ?? [];
-  const all = [...(spec.initContainers ?? []), ...containers, ...(spec.ephemeralContainers ?? [])].map((c) => c.name);
+  const all = [...(spec.initContainers ?? []), ...containers, ...(spec.ephemeralContainers ?? [])].map(
+    (c) => c.name,
+  );
   let chosen = container;
   if (!chosen) {
     if (containers.length === 0) throw errors.badRequest(`pod ${name} does not have a container`);
     if (containers.length > 1) {
-      throw errors.badRequest(`a container name must be specified for pod ${name}, choose one of: [${all.join(' ')}]`);
+      throw errors.badRequest(
+        `a container name must be specified for pod ${name}, choose one of: [${all.join(' ')}]`,
+      );
     }
     chosen = (containers[0] as ContainerRef).name;
   } else if (!all.includes(chosen)) {

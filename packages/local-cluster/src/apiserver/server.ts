@@ -10,7 +10,14 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { ApiError, errors, parseMediaRanges, type JsonObject, type KubeObject, type Status } from '../api/index.js';
+import {
+  ApiError,
+  errors,
+  parseMediaRanges,
+  type JsonObject,
+  type KubeObject,
+  type Status,
+} from '../api/index.js';
 import { DiscoveryHandler } from '../discovery/index.js';
 import type { Logger } from '../logging/index.js';
 import type { ResourceType } from '../registry/index.js';
@@ -183,25 +190,45 @@ function podLogOptions(q: URLSearchParams): PodLogStreamOptions {
   const causes: { reason: string; field: string; message: string }[] = [];
   const tailLines = intParam(q, 'tailLines');
   if (tailLines !== undefined) {
-    if (tailLines < 0) causes.push({ reason: 'FieldValueInvalid', field: 'tailLines', message: `Invalid value: ${tailLines}: must be greater than or equal to 0` });
+    if (tailLines < 0)
+      causes.push({
+        reason: 'FieldValueInvalid',
+        field: 'tailLines',
+        message: `Invalid value: ${tailLines}: must be greater than or equal to 0`,
+      });
     else opts.tailLines = tailLines;
   }
   const limitBytes = intParam(q, 'limitBytes');
   if (limitBytes !== undefined) {
-    if (limitBytes < 1) causes.push({ reason: 'FieldValueInvalid', field: 'limitBytes', message: `Invalid value: ${limitBytes}: must be greater than 0` });
+    if (limitBytes < 1)
+      causes.push({
+        reason: 'FieldValueInvalid',
+        field: 'limitBytes',
+        message: `Invalid value: ${limitBytes}: must be greater than 0`,
+      });
     else opts.limitBytes = limitBytes;
   }
   const sinceSeconds = intParam(q, 'sinceSeconds');
   const sinceTime = q.get('sinceTime');
   if (sinceSeconds !== undefined && sinceTime) {
-    causes.push({ reason: 'FieldValueForbidden', field: '', message: 'Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified' });
+    causes.push({
+      reason: 'FieldValueForbidden',
+      field: '',
+      message: 'Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified',
+    });
   }
   if (sinceSeconds !== undefined) {
-    if (sinceSeconds < 1) causes.push({ reason: 'FieldValueInvalid', field: 'sinceSeconds', message: `Invalid value: ${sinceSeconds}: must be greater than 0` });
+    if (sinceSeconds < 1)
+      causes.push({
+        reason: 'FieldValueInvalid',
+        field: 'sinceSeconds',
+        message: `Invalid value: ${sinceSeconds}: must be greater than 0`,
+      });
     else opts.sinceSeconds = sinceSeconds;
   }
   if (sinceTime) {
-    if (Number.isNaN(Date.parse(sinceTime))) throw errors.badRequest(`parsing time "${sinceTime}" as RFC3339 failed`);
+    if (Number.isNaN(Date.parse(sinceTime)))
+      throw errors.badRequest(`parsing time "${sinceTime}" as RFC3339 failed`);
     opts.sinceTime = sinceTime;
   }
   if (causes.length) throw errors.invalid('PodLogOptions', '', '', causes);
@@ -321,7 +348,11 @@ class RequestHandler {
       route = undefined;
     }
     const exec =
-      route && route.group === '' && route.resource === 'pods' && route.subresource === 'exec' && route.name !== undefined;
+      route &&
+      route.group === '' &&
+      route.resource === 'pods' &&
+      route.subresource === 'exec' &&
+      route.name !== undefined;
     if (!route || !exec) {
       const res = new http.ServerResponse(req);
       res.assignSocket(socket as Socket);
@@ -343,7 +374,9 @@ class RequestHandler {
   private writeUpgradeError(socket: Duplex, e: unknown): void {
     const status: Status = e instanceof ApiError ? e.status : errors.internal(e).status;
     if (!(e instanceof ApiError))
-      this.logger.error('internal error serving an upgrade request', { error: e instanceof Error ? e.stack : String(e) });
+      this.logger.error('internal error serving an upgrade request', {
+        error: e instanceof Error ? e.stack : String(e),
+      });
     if (socket.destroyed || !socket.writable) return;
     const body = JSON.stringify(status);
     socket.end(
@@ -408,7 +441,8 @@ class RequestHandler {
     if (!opts.stdin && !opts.stdout && !opts.stderr) {
       throw errors.badRequest('you must specify at least 1 of stdin, stdout, stderr');
     }
-    if (!this.opts.podExec) throw errors.badRequest('no kubelet runs pods in this cluster, so nothing can exec into them');
+    if (!this.opts.podExec)
+      throw errors.badRequest('no kubelet runs pods in this cluster, so nothing can exec into them');
     const upgrade = (req.headers.upgrade ?? '').toLowerCase();
     if (upgrade !== 'websocket') {
       // kubectl ≥ 1.30 retries over SPDY after a failed WebSocket upgrade: the kubelet's error goes first
@@ -489,8 +523,10 @@ class RequestHandler {
     if (auth && /^bearer /i.test(auth)) {
       const token = auth.slice(7).trim();
       if (this.tokens.has(token)) return TOKEN_USER;
-      const serviceAccount = this.serviceAccountTokens.authenticate(token, (namespace, name) =>
-        this.core.store.get({ resource: '/serviceaccounts', namespace, name })?.metadata.uid,
+      const serviceAccount = this.serviceAccountTokens.authenticate(
+        token,
+        (namespace, name) =>
+          this.core.store.get({ resource: '/serviceaccounts', namespace, name })?.metadata.uid,
       );
       if (serviceAccount) return serviceAccount;
     }
@@ -1022,7 +1058,8 @@ class RequestHandler {
         }
         if (res.destroyed) break;
         // honour backpressure from a slow client
-        if (!res.write(chunk as Buffer)) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+        if (!res.write(chunk as Buffer))
+          await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
       }
       if (!started) res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.end();

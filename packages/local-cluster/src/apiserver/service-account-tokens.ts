@@ -5,7 +5,14 @@
  * server remembers, which is all a client can rely on either way.
  */
 import { randomBytes } from 'node:crypto';
-import { errors, isJsonObject, rfc3339, type JsonObject, type JsonValue, type KubeObject } from '../api/index.js';
+import {
+  errors,
+  isJsonObject,
+  rfc3339,
+  type JsonObject,
+  type JsonValue,
+  type KubeObject,
+} from '../api/index.js';
 import type { UserInfo } from './types.js';
 
 /** expirationSeconds when the request sets none (token.go's default of one hour). */
@@ -59,7 +66,8 @@ export class ServiceAccountTokens {
         },
       ]);
     }
-    const audiences = Array.isArray(spec.audiences) && spec.audiences.length ? spec.audiences : DEFAULT_AUDIENCES;
+    const audiences =
+      Array.isArray(spec.audiences) && spec.audiences.length ? spec.audiences : DEFAULT_AUDIENCES;
     const now = this.now().getTime();
     const expiresAt = now + seconds * 1000;
     const token = randomBytes(32).toString('base64url');
@@ -72,7 +80,12 @@ export class ServiceAccountTokens {
       apiVersion: 'authentication.k8s.io/v1',
       // the request echoed back under the service account's name (token.go copies the request)
       metadata: { ...(meta as JsonObject), name, namespace, creationTimestamp: null },
-      spec: { ...(spec as JsonObject), audiences: audiences as JsonValue, expirationSeconds: seconds, boundObjectRef: (spec.boundObjectRef ?? null) as JsonValue },
+      spec: {
+        ...(spec as JsonObject),
+        audiences: audiences as JsonValue,
+        expirationSeconds: seconds,
+        boundObjectRef: (spec.boundObjectRef ?? null) as JsonValue,
+      },
       status: { token, expirationTimestamp: rfc3339(new Date(expiresAt)) },
     };
   }
@@ -82,7 +95,10 @@ export class ServiceAccountTokens {
    * expired and the service account still exists with the same uid (`currentUid`), as
    * pkg/serviceaccount's validator checks; undefined otherwise.
    */
-  authenticate(token: string, currentUid: (namespace: string, name: string) => string | undefined): UserInfo | undefined {
+  authenticate(
+    token: string,
+    currentUid: (namespace: string, name: string) => string | undefined,
+  ): UserInfo | undefined {
     const entry = this.issued.get(token);
     if (!entry) return undefined;
     if (entry.expiresAt <= this.now().getTime() || currentUid(entry.namespace, entry.name) !== entry.uid) {

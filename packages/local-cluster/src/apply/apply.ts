@@ -3,7 +3,16 @@
  * them through k8s.io/apimachinery/pkg/util/managedfields (the field manager chain) and
  * sigs.k8s.io/structured-merge-diff/merge (Updater.Apply / Updater.Update).
  */
-import { ApiError, errors, isJsonObject, jsonEqual, type JsonObject, type JsonValue, type KubeObject, type StatusCause } from '../api/index.js';
+import {
+  ApiError,
+  errors,
+  isJsonObject,
+  jsonEqual,
+  type JsonObject,
+  type JsonValue,
+  type KubeObject,
+  type StatusCause,
+} from '../api/index.js';
 import { builtinTypes, type TypeSet } from '../schema/index.js';
 import { FieldSet, pathString, type FieldPath } from './fieldpath.js';
 import {
@@ -180,7 +189,12 @@ function takeOwnership(
  * SMD Updater.prune: of what the applier owned last time and no longer applies, remove what no
  * manager (the applier's new set included) still owns; leave alone what others own or nobody owned.
  */
-function prune(schema: TypedSchema, merged: JsonObject, managers: Managers, lastSet: FieldSet | undefined): JsonObject {
+function prune(
+  schema: TypedSchema,
+  merged: JsonObject,
+  managers: Managers,
+  lastSet: FieldSet | undefined,
+): JsonObject {
   if (!lastSet || lastSet.empty()) return merged;
   const last = schema.ensureNamedFieldsAreMembers(lastSet);
   const firstCut = (schema.removeItems(merged, last) ?? {}) as JsonObject;
@@ -204,10 +218,12 @@ function requireString(obj: JsonObject, key: string): string {
 /** Keeps what an apply to /status may set: the status, plus the identity of the object. */
 function statusOnly(applied: JsonObject): JsonObject {
   const out: JsonObject = {};
-  for (const key of ['apiVersion', 'kind']) if (applied[key] !== undefined) out[key] = applied[key] as JsonValue;
+  for (const key of ['apiVersion', 'kind'])
+    if (applied[key] !== undefined) out[key] = applied[key] as JsonValue;
   const meta = isJsonObject(applied['metadata']) ? applied['metadata'] : {};
   const keptMeta: JsonObject = {};
-  for (const key of ['name', 'namespace']) if (meta[key] !== undefined) keptMeta[key] = meta[key] as JsonValue;
+  for (const key of ['name', 'namespace'])
+    if (meta[key] !== undefined) keptMeta[key] = meta[key] as JsonValue;
   out['metadata'] = keptMeta;
   if (applied['status'] !== undefined) out['status'] = applied['status'] as JsonValue;
   return out;
@@ -275,7 +291,7 @@ export function serverSideApply(req: ApplyRequest): KubeObject {
       `Incorrect version specified in apply patch. Specified patch version: ${appliedVersion}, expected: ${req.apiVersion}`,
     );
   }
-  if (!requireString(applied, 'kind')) throw errors.badRequest('Object \'Kind\' is missing in apply patch');
+  if (!requireString(applied, 'kind')) throw errors.badRequest("Object 'Kind' is missing in apply patch");
   const appliedMeta = applied['metadata'];
   if (!isJsonObject(appliedMeta) || !requireString(appliedMeta, 'name')) {
     throw errors.badRequest('metadata.name: Required value: name is required in apply patch');
@@ -293,7 +309,9 @@ export function serverSideApply(req: ApplyRequest): KubeObject {
   if (typedErrors.length) throw typedPatchError(config, typedErrors);
 
   const liveBody = req.live ? withoutManagedFields(req.live) : undefined;
-  const managers = req.live ? decodeManagedFields(req.live.metadata.managedFields).managers : new Map<string, ManagerFields>();
+  const managers = req.live
+    ? decodeManagedFields(req.live.metadata.managedFields).managers
+    : new Map<string, ManagerFields>();
   const zeroStructs = req.typeSet === builtinTypes;
 
   // An object that exists but has no managedFields gets one entry owning everything it holds,
@@ -314,7 +332,13 @@ export function serverSideApply(req: ApplyRequest): KubeObject {
   const run = (force: boolean): { object: JsonObject; conflicts: Conflict[]; managers: Managers } => {
     const working: Managers = new Map([...managers].map(([id, m]) => [id, { ...m, set: m.set.clone() }]));
     const merged = (schema.merge(liveBody, config) ?? {}) as JsonObject;
-    const self: ManagerFields = { manager: req.manager, operation: 'Apply', apiVersion: req.apiVersion, subresource, set: configSet };
+    const self: ManagerFields = {
+      manager: req.manager,
+      operation: 'Apply',
+      apiVersion: req.apiVersion,
+      subresource,
+      set: configSet,
+    };
     const selfId = managerIdentifier(self);
     const previous = working.get(selfId);
     if (previous?.time !== undefined) self.time = previous.time;
@@ -333,7 +357,8 @@ export function serverSideApply(req: ApplyRequest): KubeObject {
   if (outcome.conflicts.length) {
     // `kubectl` moving from client-side to server-side apply may take over what its client-side
     // apply set, as recorded in the last-applied annotation (lastappliedmanager.go).
-    const allowed = req.manager === 'kubectl' && liveBody ? allowedFromLastApplied(schema, liveBody) : undefined;
+    const allowed =
+      req.manager === 'kubectl' && liveBody ? allowedFromLastApplied(schema, liveBody) : undefined;
     const remaining = allowed ? outcome.conflicts.filter((c) => !allowed.has(c.path)) : outcome.conflicts;
     if (remaining.length) throw conflictError(remaining);
     outcome = run(true);
@@ -348,7 +373,8 @@ export function serverSideApply(req: ApplyRequest): KubeObject {
     if (annotations && typeof annotations[LAST_APPLIED_ANNOTATION] === 'string') {
       const lastApplied = structuredClone(applied);
       const lastMeta = lastApplied['metadata'];
-      if (isJsonObject(lastMeta) && isJsonObject(lastMeta['annotations'])) delete lastMeta['annotations'][LAST_APPLIED_ANNOTATION];
+      if (isJsonObject(lastMeta) && isJsonObject(lastMeta['annotations']))
+        delete lastMeta['annotations'][LAST_APPLIED_ANNOTATION];
       annotations[LAST_APPLIED_ANNOTATION] = sortedJson(lastApplied);
     }
   }
@@ -394,10 +420,23 @@ export function trackUpdate(req: UpdateTracking): KubeObject {
   const schema = new TypedSchema(req.typeSet, { namedType: req.typeName });
   const oldBody = req.old ? withoutManagedFields(req.old) : undefined;
   const newBody = withoutManagedFields(updated);
-  const selfId = managerIdentifier({ manager: req.manager, operation: 'Update', apiVersion: req.apiVersion, subresource });
+  const selfId = managerIdentifier({
+    manager: req.manager,
+    operation: 'Update',
+    apiVersion: req.apiVersion,
+    subresource,
+  });
   // The operation is tracked under a temporary name so that it also takes fields from this
   // manager's own earlier entry before the two are joined (managedfieldsupdater.go).
-  const { added, modified } = takeOwnership(schema, oldBody, newBody, managers, '', true, !req.old && req.typeSet === builtinTypes);
+  const { added, modified } = takeOwnership(
+    schema,
+    oldBody,
+    newBody,
+    managers,
+    '',
+    true,
+    !req.old && req.typeSet === builtinTypes,
+  );
   const changed = added.union(modified).difference(strippedFields);
   stripManagers(managers);
   if (!changed.empty()) {

@@ -27,7 +27,9 @@ export type Managers = Map<string, ManagerFields>;
  * entry without fields and time, and without apiVersion for appliers (an applier keeps one entry
  * whatever version it applies in).
  */
-export function managerIdentifier(m: Pick<ManagerFields, 'manager' | 'operation' | 'apiVersion' | 'subresource'>): string {
+export function managerIdentifier(
+  m: Pick<ManagerFields, 'manager' | 'operation' | 'apiVersion' | 'subresource'>,
+): string {
   const id: Record<string, string> = {};
   if (m.manager) id['manager'] = m.manager;
   id['operation'] = m.operation;
@@ -106,9 +108,17 @@ export const strippedFields: FieldSet = FieldSet.of(
   [fieldElement('apiVersion')],
   [fieldElement('kind')],
   [fieldElement('metadata')],
-  ...['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion'].map(
-    (f): FieldPath => [fieldElement('metadata'), fieldElement(f)],
-  ),
+  ...[
+    'name',
+    'namespace',
+    'creationTimestamp',
+    'selfLink',
+    'uid',
+    'clusterName',
+    'generation',
+    'managedFields',
+    'resourceVersion',
+  ].map((f): FieldPath => [fieldElement('metadata'), fieldElement(f)]),
 );
 
 /** Drops the stripped fields from every manager and managers left with nothing. */
@@ -141,7 +151,13 @@ export function capUpdateManagers(managers: Managers, max = MAX_UPDATE_MANAGERS)
     const id = updaters[i] as string;
     const m = managers.get(id);
     if (!m) continue;
-    const bucket: ManagerFields = { manager: ANCIENT_CHANGES, operation: 'Update', apiVersion: m.apiVersion, subresource: '', set: new FieldSet() };
+    const bucket: ManagerFields = {
+      manager: ANCIENT_CHANGES,
+      operation: 'Update',
+      apiVersion: m.apiVersion,
+      subresource: '',
+      set: new FieldSet(),
+    };
     const bucketId = managerIdentifier(bucket);
     const first = firstByVersion.get(m.apiVersion);
     if (first === undefined) {
@@ -151,7 +167,12 @@ export function capUpdateManagers(managers: Managers, max = MAX_UPDATE_MANAGERS)
     if (!managers.has(bucketId)) {
       const firstFields = managers.get(first);
       managers.delete(first);
-      if (firstFields) managers.set(bucketId, { ...bucket, set: firstFields.set, ...(firstFields.time ? { time: firstFields.time } : {}) });
+      if (firstFields)
+        managers.set(bucketId, {
+          ...bucket,
+          set: firstFields.set,
+          ...(firstFields.time ? { time: firstFields.time } : {}),
+        });
     }
     const current = managers.get(bucketId) as ManagerFields;
     current.set = m.set.union(current.set);

@@ -1,7 +1,17 @@
 import { describe, it, expect } from '@jest/globals';
 import { ApiError, type JsonObject, type KubeObject } from '../api/index.js';
 import { TypeSet, UNTYPED_DEDUCED, builtinTypes, builtinTypeName } from '../schema/index.js';
-import { FieldSet, fieldsV1FromObject, keyElement, pathString, serverSideApply, setFromFieldsV1, trackUpdate, TypedSchema, valueElement } from './index.js';
+import {
+  FieldSet,
+  fieldsV1FromObject,
+  keyElement,
+  pathString,
+  serverSideApply,
+  setFromFieldsV1,
+  trackUpdate,
+  TypedSchema,
+  valueElement,
+} from './index.js';
 
 /** A custom resource schema as crd/ would convert it: a keyed list, a set, an atomic list, untyped config. */
 const crdTypes = new TypeSet([
@@ -26,20 +36,42 @@ const crdTypes = new TypeSet([
           name: 'members',
           type: {
             list: {
-              elementType: { map: { fields: [{ name: 'id', type: { scalar: 'string' } }, { name: 'role', type: { scalar: 'string' } }] } },
+              elementType: {
+                map: {
+                  fields: [
+                    { name: 'id', type: { scalar: 'string' } },
+                    { name: 'role', type: { scalar: 'string' } },
+                  ],
+                },
+              },
               elementRelationship: 'associative',
               keys: ['id'],
             },
           },
         },
-        { name: 'tags', type: { list: { elementType: { scalar: 'string' }, elementRelationship: 'associative' } } },
-        { name: 'args', type: { list: { elementType: { scalar: 'string' }, elementRelationship: 'atomic' } } },
+        {
+          name: 'tags',
+          type: { list: { elementType: { scalar: 'string' }, elementRelationship: 'associative' } },
+        },
+        {
+          name: 'args',
+          type: { list: { elementType: { scalar: 'string' }, elementRelationship: 'atomic' } },
+        },
         { name: 'config', type: { namedType: UNTYPED_DEDUCED } },
-        { name: 'selector', type: { map: { elementType: { scalar: 'string' }, elementRelationship: 'atomic' } } },
+        {
+          name: 'selector',
+          type: { map: { elementType: { scalar: 'string' }, elementRelationship: 'atomic' } },
+        },
       ],
     },
   },
-  ...['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta', 'io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference', 'io.k8s.apimachinery.pkg.apis.meta.v1.Time', 'io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry', 'io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1']
+  ...[
+    'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta',
+    'io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference',
+    'io.k8s.apimachinery.pkg.apis.meta.v1.Time',
+    'io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry',
+    'io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1',
+  ]
     .map((n) => builtinTypes.get(n))
     .filter((t) => t !== undefined),
 ]);
@@ -50,7 +82,12 @@ function widget(spec: JsonObject): JsonObject {
   return { apiVersion: 'opkit.dev/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'ns' }, spec };
 }
 
-function applyWidget(live: KubeObject | undefined, spec: JsonObject, manager: string, force = false): KubeObject {
+function applyWidget(
+  live: KubeObject | undefined,
+  spec: JsonObject,
+  manager: string,
+  force = false,
+): KubeObject {
   return serverSideApply({
     live,
     applied: widget(spec),
@@ -103,7 +140,12 @@ describe('FieldSet and FieldsV1', () => {
     expect(a.union(b).paths().length).toBe(4);
     expect(a.intersection(b).paths().map(pathString)).toEqual(['.b.c']);
     expect(a.difference(b).paths().map(pathString)).toEqual(['.a', '.b']);
-    expect(a.recursiveDifference(FieldSet.of(['f:b'])).paths().map(pathString)).toEqual(['.a']);
+    expect(
+      a
+        .recursiveDifference(FieldSet.of(['f:b']))
+        .paths()
+        .map(pathString),
+    ).toEqual(['.a']);
     expect(a.leaves().paths().map(pathString)).toEqual(['.a', '.b.c']);
     expect(() => setFromFieldsV1({ 'x:y': {} })).toThrow();
   });
@@ -125,12 +167,21 @@ describe('TypedSchema', () => {
       widget({ members: [{ id: 'a', role: 'x' }, { id: 'b' }, { id: 'c' }] }),
       widget({ members: [{ id: 'c', role: 'z' }, { id: 'a' }] }),
     ) as JsonObject;
-    expect((merged['spec'] as JsonObject)['members']).toEqual([{ id: 'b' }, { id: 'c', role: 'z' }, { id: 'a', role: 'x' }]);
+    expect((merged['spec'] as JsonObject)['members']).toEqual([
+      { id: 'b' },
+      { id: 'c', role: 'z' },
+      { id: 'a', role: 'x' },
+    ]);
   });
 
   it('merges sets as a union, atomic lists and maps whole, untyped maps key by key', () => {
     const merged = schema.merge(
-      widget({ tags: ['a', 'b'], args: ['1', '2'], selector: { x: '1', y: '2' }, config: { a: { b: 1, c: 2 }, l: [1, 2] } }),
+      widget({
+        tags: ['a', 'b'],
+        args: ['1', '2'],
+        selector: { x: '1', y: '2' },
+        config: { a: { b: 1, c: 2 }, l: [1, 2] },
+      }),
       widget({ tags: ['c', 'a'], args: ['3'], selector: { z: '3' }, config: { a: { b: 5 }, l: [3] } }),
     ) as JsonObject;
     expect(merged['spec']).toEqual({
@@ -142,7 +193,10 @@ describe('TypedSchema', () => {
   });
 
   it('compares leaves and reports maps and items present on one side', () => {
-    const c = schema.compare(widget({ size: 1, members: [{ id: 'a' }] }), widget({ size: 2, members: [{ id: 'a' }, { id: 'b' }] }));
+    const c = schema.compare(
+      widget({ size: 1, members: [{ id: 'a' }] }),
+      widget({ size: 2, members: [{ id: 'a' }, { id: 'b' }] }),
+    );
     expect(c.modified.paths().map(pathString)).toEqual(['.spec.size']);
     expect(c.added.paths().map(pathString)).toEqual(['.spec.members[id="b"]', '.spec.members[id="b"].id']);
     expect(c.removed.empty()).toBe(true);

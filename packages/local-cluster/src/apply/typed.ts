@@ -67,12 +67,21 @@ function goType(v: unknown): string {
 function goValue(v: unknown): string {
   if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return `[${v.map(goValue).join(' ')}]`;
-  if (isJsonObject(v)) return `map[${Object.keys(v).sort().map((k) => `${k}:${goValue(v[k])}`).join(' ')}]`;
+  if (isJsonObject(v))
+    return `map[${Object.keys(v)
+      .sort()
+      .map((k) => `${k}:${goValue(v[k])}`)
+      .join(' ')}]`;
   return '<nil>';
 }
 
 function isEmptyCollection(v: unknown): boolean {
-  return v === undefined || v === null || (Array.isArray(v) && v.length === 0) || (isJsonObject(v) && Object.keys(v).length === 0);
+  return (
+    v === undefined ||
+    v === null ||
+    (Array.isArray(v) && v.length === 0) ||
+    (isJsonObject(v) && Object.keys(v).length === 0)
+  );
 }
 
 /** Options of a walk: strict walks (applied configurations) report schema errors. */
@@ -103,17 +112,27 @@ export class TypedSchema {
       list,
       atomic: (override ?? list.elementRelationship ?? 'atomic') === 'atomic',
     });
-    const asMap = (map: MapType): Atom => ({ kind: 'map', map, atomic: (override ?? map.elementRelationship) === 'atomic' });
+    const asMap = (map: MapType): Atom => ({
+      kind: 'map',
+      map,
+      atomic: (override ?? map.elementRelationship) === 'atomic',
+    });
     if (Array.isArray(value) && atom.list) return asList(atom.list);
     if (isJsonObject(value) && atom.map) return asMap(atom.map);
     if (atom.scalar !== undefined) return { kind: 'scalar' };
-    if (atom.list && (value === undefined || value === null || Array.isArray(value))) return asList(atom.list);
+    if (atom.list && (value === undefined || value === null || Array.isArray(value)))
+      return asList(atom.list);
     if (atom.map) return asMap(atom.map);
     return { kind: 'scalar' };
   }
 
   /** The type of a member of a map: its declared field, else its element type. */
-  #memberType(map: MapType, key: string, opts: WalkOptions | undefined, path: FieldPath): TypeRef | undefined {
+  #memberType(
+    map: MapType,
+    key: string,
+    opts: WalkOptions | undefined,
+    path: FieldPath,
+  ): TypeRef | undefined {
     const declared = this.typeSet.field(map, key);
     if (declared) return declared.type;
     if (map.elementType) return map.elementType;
@@ -129,11 +148,17 @@ export class TypedSchema {
    * The path element of a list item (SMD listItemToPathElement): keys for an associative list with
    * keys (a missing key takes the field's schema default), the value for a set, else the index.
    */
-  itemElement(list: ListType, atomic: boolean, index: number, item: unknown): PathElement | { error: string } {
+  itemElement(
+    list: ListType,
+    atomic: boolean,
+    index: number,
+    item: unknown,
+  ): PathElement | { error: string } {
     if (atomic || (list.elementRelationship ?? 'atomic') !== 'associative') return indexElement(index);
     const keys = list.keys ?? [];
     if (keys.length === 0) {
-      if (isJsonObject(item) || Array.isArray(item)) return { error: 'only scalar elements may be used as associative list elements without keys' };
+      if (isJsonObject(item) || Array.isArray(item))
+        return { error: 'only scalar elements may be used as associative list elements without keys' };
       return valueElement(item as JsonValue);
     }
     if (!isJsonObject(item)) return { error: 'associative list with keys may not have non-map elements' };
@@ -147,7 +172,9 @@ export class TypedSchema {
       }
       const fallback = elementAtom.map ? this.typeSet.field(elementAtom.map, key)?.default : undefined;
       if (fallback === undefined) {
-        return { error: `associative list with keys has an element that omits key field ${JSON.stringify(key)} (and doesn't have default value)` };
+        return {
+          error: `associative list with keys has an element that omits key field ${JSON.stringify(key)} (and doesn't have default value)`,
+        };
       }
       pairs.push([key, fallback]);
     }
@@ -173,7 +200,8 @@ export class TypedSchema {
       }
       const seen = byElement.get(pe);
       if (seen) {
-        if (opts?.strict) opts.errors.push({ path, message: `duplicate entries for key ${pathString([pe])}` });
+        if (opts?.strict)
+          opts.errors.push({ path, message: `duplicate entries for key ${pathString([pe])}` });
         seen.push(item);
         return;
       }
@@ -195,9 +223,12 @@ export class TypedSchema {
     if (atom.kind === 'scalar') {
       const scalar = resolved.scalar;
       if (scalar === undefined) return undefined;
-      if (scalar === 'numeric' && typeof value !== 'number') return `expected numeric (int or float), got ${goType(value)}`;
-      if (scalar === 'string' && typeof value !== 'string') return `expected string, got &value.valueUnstructured{Value:${goValue(value)}}`;
-      if (scalar === 'boolean' && typeof value !== 'boolean') return `expected boolean, got &{${goValue(value)}}`;
+      if (scalar === 'numeric' && typeof value !== 'number')
+        return `expected numeric (int or float), got ${goType(value)}`;
+      if (scalar === 'string' && typeof value !== 'string')
+        return `expected string, got &value.valueUnstructured{Value:${goValue(value)}}`;
+      if (scalar === 'boolean' && typeof value !== 'boolean')
+        return `expected boolean, got &{${goValue(value)}}`;
     }
     return undefined;
   }
@@ -214,7 +245,13 @@ export class TypedSchema {
     return set;
   }
 
-  #toFieldSet(value: unknown, ref: TypeRef, path: FieldPath, set: FieldSet, opts: WalkOptions | undefined): void {
+  #toFieldSet(
+    value: unknown,
+    ref: TypeRef,
+    path: FieldPath,
+    set: FieldSet,
+    opts: WalkOptions | undefined,
+  ): void {
     const atom = this.#atom(ref, value);
     if (opts?.strict) {
       const problem = this.#kindProblem(ref, atom, value);
@@ -246,7 +283,11 @@ export class TypedSchema {
       if (!childType) continue;
       const childPath = [...path, fieldElement(key)];
       this.#toFieldSet(child, childType, childPath, set, opts);
-      if (child === null || (isJsonObject(child) && Object.keys(child).length === 0) || !this.typeSet.field(atom.map, key)) {
+      if (
+        child === null ||
+        (isJsonObject(child) && Object.keys(child).length === 0) ||
+        !this.typeSet.field(atom.map, key)
+      ) {
         set.insert(childPath);
       }
     }
@@ -358,7 +399,14 @@ export class TypedSchema {
   compare(lhs: unknown, rhs: unknown, zeroStructs = false): Comparison {
     const c: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
     if (lhs === undefined && rhs === undefined) return c;
-    this.#compare(lhs as JsonValue | undefined, rhs as JsonValue | undefined, this.rootType, [], c, zeroStructs);
+    this.#compare(
+      lhs as JsonValue | undefined,
+      rhs as JsonValue | undefined,
+      this.rootType,
+      [],
+      c,
+      zeroStructs,
+    );
     return c;
   }
 
@@ -381,21 +429,37 @@ export class TypedSchema {
     if (atom.kind === 'list') {
       const l = Array.isArray(lhs) ? lhs : undefined;
       const r = Array.isArray(rhs) ? rhs : undefined;
-      if ((lhs !== undefined && lhs !== null && !l) || (rhs !== undefined && rhs !== null && !r)) return leaf();
+      if ((lhs !== undefined && lhs !== null && !l) || (rhs !== undefined && rhs !== null && !r))
+        return leaf();
       const left = this.#index(atom.list, false, l ?? [], path, undefined);
       const right = this.#index(atom.list, false, r ?? [], path, undefined);
       for (const pe of left.order) {
         if (pe.startsWith('#')) continue;
-        this.#compare(left.byElement.get(pe)?.[0], right.byElement.get(pe)?.[0], atom.list.elementType, [...path, pe], c, false);
+        this.#compare(
+          left.byElement.get(pe)?.[0],
+          right.byElement.get(pe)?.[0],
+          atom.list.elementType,
+          [...path, pe],
+          c,
+          false,
+        );
       }
       for (const pe of right.order) {
         if (pe.startsWith('#') || left.byElement.has(pe)) continue;
-        this.#compare(undefined, right.byElement.get(pe)?.[0], atom.list.elementType, [...path, pe], c, false);
+        this.#compare(
+          undefined,
+          right.byElement.get(pe)?.[0],
+          atom.list.elementType,
+          [...path, pe],
+          c,
+          false,
+        );
       }
     } else {
       const l = isJsonObject(lhs) ? lhs : undefined;
       const r = isJsonObject(rhs) ? rhs : undefined;
-      if ((lhs !== undefined && lhs !== null && !l) || (rhs !== undefined && rhs !== null && !r)) return leaf();
+      if ((lhs !== undefined && lhs !== null && !l) || (rhs !== undefined && rhs !== null && !r))
+        return leaf();
       const keys = new Set([...Object.keys(l ?? {}), ...Object.keys(r ?? {})]);
       for (const key of keys) {
         const lv = l?.[key];
@@ -403,7 +467,8 @@ export class TypedSchema {
         if (lv === undefined && rv === undefined) continue;
         const declared = this.typeSet.field(atom.map, key);
         const childType = declared?.type ?? atom.map.elementType ?? DEDUCED;
-        const childIsStruct = declared !== undefined && (this.typeSet.resolve(childType).map?.fields?.length ?? 0) > 0;
+        const childIsStruct =
+          declared !== undefined && (this.typeSet.resolve(childType).map?.fields?.length ?? 0) > 0;
         this.#compare(lv, rv, childType, [...path, fieldElement(key)], c, zeroStructs && childIsStruct);
       }
     }
@@ -474,7 +539,8 @@ export class TypedSchema {
 
   #ensureNamed(set: FieldSet, ref: TypeRef): FieldSet {
     let atom = this.typeSet.resolve(ref);
-    if (atom.scalar === undefined && atom.list === undefined && atom.map === undefined) atom = this.typeSet.resolve(DEDUCED);
+    if (atom.scalar === undefined && atom.list === undefined && atom.map === undefined)
+      atom = this.typeSet.resolve(DEDUCED);
     const out = new FieldSet();
     for (const m of set.members) out.members.add(m);
     for (const [pe, child] of set.children) {

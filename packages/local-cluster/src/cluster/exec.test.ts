@@ -31,7 +31,8 @@ const kubectls: [string, string | undefined][] = [
 const kubectl127 = kubectlAt('1.27');
 const missing = [...kubectls, ['1.27', kubectl127] as const].filter(([, p]) => !p).map(([v]) => v);
 if (missing.length) {
-  if (process.env.CI === 'true') throw new Error(`kubectl ${missing.join(', ')} not installed (required under CI)`);
+  if (process.env.CI === 'true')
+    throw new Error(`kubectl ${missing.join(', ')} not installed (required under CI)`);
   console.log(`skipping the exec tests of kubectl ${missing.join(', ')}: not installed`);
 }
 
@@ -72,15 +73,25 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs = 15_000
   }
 }
 
-function pod(name: string, containers: Record<string, unknown>[], extra: Record<string, unknown> = {}): KubeObject {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'x' }, spec: { containers, ...extra } } as KubeObject;
+function pod(
+  name: string,
+  containers: Record<string, unknown>[],
+  extra: Record<string, unknown> = {},
+): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'x' },
+    spec: { containers, ...extra },
+  } as KubeObject;
 }
 
 async function running(name: string): Promise<void> {
   const pods = cluster.api.typeOf('', 'v1', 'pods');
   await until(async () => {
     const p = await cluster.api.get(pods, 'x', name);
-    const statuses = ((p.status as { containerStatuses?: { state?: { running?: unknown } }[] }).containerStatuses ?? []);
+    const statuses =
+      (p.status as { containerStatuses?: { state?: { running?: unknown } }[] }).containerStatuses ?? [];
     return statuses.length > 0 && statuses.every((s) => s.state?.running);
   });
 }
@@ -104,9 +115,19 @@ async function clientExec(
   let stdin: PassThrough | null = null;
   if (opts.stdin !== undefined) stdin = new PassThrough();
   let status: V1Status | undefined;
-  const ws = await new Exec(kc).exec('x', podName, container, command, out.stream, err.stream, stdin, opts.tty ?? false, (s) => {
-    status = s;
-  });
+  const ws = await new Exec(kc).exec(
+    'x',
+    podName,
+    container,
+    command,
+    out.stream,
+    err.stream,
+    stdin,
+    opts.tty ?? false,
+    (s) => {
+      status = s;
+    },
+  );
   if (stdin) stdin.end(opts.stdin);
   await new Promise<void>((resolve) => {
     if (ws.readyState === ws.CLOSED) resolve();
@@ -116,7 +137,11 @@ async function clientExec(
 }
 
 /** One raw HTTPS request (no client library), answered without an upgrade. */
-function rawRequest(method: string, path: string, headers: Record<string, string>): Promise<{ code: number; body: string }> {
+function rawRequest(
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ code: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = https.request(`${cluster.url}${path}`, { method, headers, ca: cluster.caCert }, (res) => {
       let body = '';
@@ -137,7 +162,11 @@ describe('exec against LocalCluster', () => {
         async start() {},
         stop() {},
         async exec(command, o) {
-          return { stdout: `simulated ${command.join(' ')} <${o?.stdin ?? ''}>\n`, stderr: '', exitCode: command[0] === 'fail' ? 4 : 0 };
+          return {
+            stdout: `simulated ${command.join(' ')} <${o?.stdin ?? ''}>\n`,
+            stderr: '',
+            exitCode: command[0] === 'fail' ? 4 : 0,
+          };
         },
       }),
     });
@@ -151,11 +180,23 @@ describe('exec against LocalCluster', () => {
     kc = new KubeConfig();
     kc.loadFromString(cluster.kubeconfig);
     const api = cluster.api;
-    await api.create(api.typeOf('', 'v1', 'namespaces'), '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x' } });
+    await api.create(api.typeOf('', 'v1', 'namespaces'), '', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'x' },
+    });
     const pods = api.typeOf('', 'v1', 'pods');
-    const sleeper = (name: string): Record<string, unknown> => ({ name, image: 'busybox:1.36', command: ['sleep', '3600'] });
+    const sleeper = (name: string): Record<string, unknown> => ({
+      name,
+      image: 'busybox:1.36',
+      command: ['sleep', '3600'],
+    });
     await api.create(pods, 'x', pod('bb', [sleeper('bb')]));
-    await api.create(pods, 'x', pod('two', [sleeper('first'), { ...sleeper('second'), env: [{ name: 'WHO', value: 'second' }] }]));
+    await api.create(
+      pods,
+      'x',
+      pod('two', [sleeper('first'), { ...sleeper('second'), env: [{ name: 'WHO', value: 'second' }] }]),
+    );
     await api.create(pods, 'x', pod('sim', [{ name: 'sim', image: 'example.com/echo:1' }]));
     await api.create(pods, 'x', pod('nohook', [{ name: 'nohook', image: 'nginx:1.27' }]));
     // never scheduled: no node has this label
@@ -171,7 +212,16 @@ describe('exec against LocalCluster', () => {
   for (const [version, bin] of kubectls) {
     (bin ? describe : describe.skip)(`kubectl ${version}`, () => {
       it('streams output and returns the exit code', async () => {
-        const r = await run(bin as string, ['exec', 'bb', '-n', 'x', '--', 'sh', '-c', 'echo hi; echo oops >&2; exit 3']);
+        const r = await run(bin as string, [
+          'exec',
+          'bb',
+          '-n',
+          'x',
+          '--',
+          'sh',
+          '-c',
+          'echo hi; echo oops >&2; exit 3',
+        ]);
         expect(r.stdout).toBe('hi\n');
         expect(r.stderr).toContain('oops');
         expect(r.stderr).toContain('command terminated with exit code 3');
@@ -189,12 +239,32 @@ describe('exec against LocalCluster', () => {
     const bin = (): string => kubectls[3]?.[1] as string;
 
     it('picks the container with -c and runs in its environment', async () => {
-      const r = await run(bin(), ['exec', 'two', '-n', 'x', '-c', 'second', '--', 'sh', '-c', 'echo $WHO $HOSTNAME']);
+      const r = await run(bin(), [
+        'exec',
+        'two',
+        '-n',
+        'x',
+        '-c',
+        'second',
+        '--',
+        'sh',
+        '-c',
+        'echo $WHO $HOSTNAME',
+      ]);
       expect(r).toMatchObject({ code: 0, stdout: 'second two\n' });
     });
 
     it('carries large output whole', async () => {
-      const r = await run(bin(), ['exec', 'bb', '-n', 'x', '--', 'sh', '-c', 'i=0; while [ $i -lt 20000 ]; do echo line-$i; i=$((i+1)); done']);
+      const r = await run(bin(), [
+        'exec',
+        'bb',
+        '-n',
+        'x',
+        '--',
+        'sh',
+        '-c',
+        'i=0; while [ $i -lt 20000 ]; do echo line-$i; i=$((i+1)); done',
+      ]);
       expect(r.code).toBe(0);
       const lines = r.stdout.trimEnd().split('\n');
       expect(lines).toHaveLength(20000);
@@ -228,21 +298,38 @@ describe('exec against LocalCluster', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('use kubectl 1.30 or newer');
     // the pod checks still come first
-    expect((await run(kubectl127 as string, ['exec', 'nope', '-n', 'x', '--', 'true'])).stderr).toContain('pods "nope" not found');
+    expect((await run(kubectl127 as string, ['exec', 'nope', '-n', 'x', '--', 'true'])).stderr).toContain(
+      'pods "nope" not found',
+    );
   });
 
   it('answers upgrade requests over plain HTTP: auth, SPDY refusal, other paths served as usual', async () => {
     const exec = '/api/v1/namespaces/x/pods/bb/exec?command=true&stdout=true';
-    const spdy = { Connection: 'Upgrade', Upgrade: 'SPDY/3.1', 'X-Stream-Protocol-Version': 'v4.channel.k8s.io' };
+    const spdy = {
+      Connection: 'Upgrade',
+      Upgrade: 'SPDY/3.1',
+      'X-Stream-Protocol-Version': 'v4.channel.k8s.io',
+    };
     const auth = { Authorization: `Bearer ${cluster.token}` };
     expect((await rawRequest('POST', exec, spdy)).code).toBe(401);
     const refused = await rawRequest('POST', exec, { ...spdy, ...auth });
     expect(refused.code).toBe(400);
-    expect(JSON.parse(refused.body)).toMatchObject({ kind: 'Status', reason: 'BadRequest', message: expect.stringContaining('kubectl 1.30') });
-    const noStreams = await rawRequest('POST', '/api/v1/namespaces/x/pods/bb/exec?command=true', { ...spdy, ...auth });
+    expect(JSON.parse(refused.body)).toMatchObject({
+      kind: 'Status',
+      reason: 'BadRequest',
+      message: expect.stringContaining('kubectl 1.30'),
+    });
+    const noStreams = await rawRequest('POST', '/api/v1/namespaces/x/pods/bb/exec?command=true', {
+      ...spdy,
+      ...auth,
+    });
     expect(JSON.parse(noStreams.body).message).toBe('you must specify at least 1 of stdin, stdout, stderr');
     expect((await rawRequest('POST', exec, auth)).body).toContain('Upgrade request required');
-    const list = await rawRequest('GET', '/api/v1/namespaces/x/pods', { Connection: 'Upgrade', Upgrade: 'h2c', ...auth });
+    const list = await rawRequest('GET', '/api/v1/namespaces/x/pods', {
+      Connection: 'Upgrade',
+      Upgrade: 'h2c',
+      ...auth,
+    });
     expect(list.code).toBe(200);
     expect(JSON.parse(list.body).kind).toBe('PodList');
   });

@@ -77,14 +77,18 @@ async function loadOrCreateIdentity(opts: LocalClusterOptions, host: string): Pr
   if (file) {
     try {
       const stored = JSON.parse(await readFile(file, 'utf8')) as Identity;
-      if (stored.token && (!opts.tls || stored.certs)) return { token: opts.token ?? stored.token, certs: stored.certs };
+      if (stored.token && (!opts.tls || stored.certs))
+        return { token: opts.token ?? stored.token, certs: stored.certs };
     } catch {
       // First start with this directory.
     }
   }
   const identity: Identity = {
     token: opts.token ?? randomBytes(24).toString('base64url'),
-    certs: opts.tls === false ? undefined : await createServingCertificates([...new Set([host, '127.0.0.1', 'localhost'])]),
+    certs:
+      opts.tls === false
+        ? undefined
+        : await createServingCertificates([...new Set([host, '127.0.0.1', 'localhost'])]),
   };
   if (file) {
     await mkdir(path.dirname(file), { recursive: true });
@@ -119,7 +123,9 @@ export class LocalCluster {
   static async start(options: LocalClusterOptions = {}): Promise<LocalCluster> {
     const host = options.host ?? '127.0.0.1';
     if (!LOOPBACK.test(host)) {
-      throw new Error(`the local cluster listens on loopback addresses only (127.0.0.0/8, ::1, localhost); got "${host}"`);
+      throw new Error(
+        `the local cluster listens on loopback addresses only (127.0.0.0/8, ::1, localhost); got "${host}"`,
+      );
     }
     const logger = options.logger ?? silentLogger();
     const identity = await loadOrCreateIdentity(options, host);
@@ -163,7 +169,9 @@ export class LocalCluster {
     const stateDir = options.dataDir ?? scratchDir ?? os.tmpdir();
     const controllers = await startControllers(api, { volumesDir: path.join(stateDir, 'volumes'), logger });
     const agents =
-      options.nodes === false ? undefined : await startNodeAgents(api, { ...options.nodes, dataDir: path.join(stateDir, 'kubelet') });
+      options.nodes === false
+        ? undefined
+        : await startNodeAgents(api, { ...options.nodes, dataDir: path.join(stateDir, 'kubelet') });
     started.agents = agents;
     const kubeconfigInput = { server: server.url, token: identity.token, caCert: identity.certs?.caCert };
     if (options.kubeconfigPath) await writeKubeconfig(options.kubeconfigPath, kubeconfigInput);

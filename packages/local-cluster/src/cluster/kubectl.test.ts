@@ -23,9 +23,14 @@ let dir: string;
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(kubectl ?? 'kubectl', ['--kubeconfig', join(dir, 'kubeconfig'), ...args], { timeout: 30_000, env: { ...process.env, HOME: dir } }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      kubectl ?? 'kubectl',
+      ['--kubeconfig', join(dir, 'kubeconfig'), ...args],
+      { timeout: 30_000, env: { ...process.env, HOME: dir } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -70,17 +75,32 @@ async function until(check: () => Promise<boolean>, timeoutMs = 15_000): Promise
     ];
     for (const c of commands) expect(await ok(['create', ...c, '-n', 'k'])).toContain('created');
     expect(await ok(['create', 'priorityclass', 'pc', '--value=1000'])).toContain('created');
-    expect(await ok(['get', 'secret', 's', '-n', 'k', '-o', 'jsonpath={.data.p}'])).toBe(Buffer.from('q').toString('base64'));
+    expect(await ok(['get', 'secret', 's', '-n', 'k', '-o', 'jsonpath={.data.p}'])).toBe(
+      Buffer.from('q').toString('base64'),
+    );
   });
 
   it('reads pod logs: whole, --tail, -c, --previous and -f until the container ends', async () => {
-    await ok(['run', 'bb', '-n', 'k', '--image=busybox:1.36', '--restart=Never', '--', 'sh', '-c', 'echo hello; echo world; sleep 1']);
+    await ok([
+      'run',
+      'bb',
+      '-n',
+      'k',
+      '--image=busybox:1.36',
+      '--restart=Never',
+      '--',
+      'sh',
+      '-c',
+      'echo hello; echo world; sleep 1',
+    ]);
     await until(async () => (await run(['logs', 'bb', '-n', 'k'])).stdout === 'hello\nworld\n');
     expect(await ok(['logs', 'bb', '-n', 'k', '--tail=1'])).toBe('world\n');
     expect(await ok(['logs', 'bb', '-n', 'k', '-c', 'bb'])).toBe('hello\nworld\n');
     const wrong = await run(['logs', 'bb', '-n', 'k', '-c', 'nope']);
     expect(wrong.stderr).toContain('container nope is not valid for pod bb');
-    expect((await run(['logs', 'bb', '-n', 'k', '--previous'])).stderr).toContain('previous terminated container "bb" in pod "bb" not found');
+    expect((await run(['logs', 'bb', '-n', 'k', '--previous'])).stderr).toContain(
+      'previous terminated container "bb" in pod "bb" not found',
+    );
     // follow ends by itself once the container exits
     expect(await ok(['logs', '-f', 'bb', '-n', 'k'])).toBe('hello\nworld\n');
   });
@@ -88,6 +108,8 @@ async function until(check: () => Promise<boolean>, timeoutMs = 15_000): Promise
   it('creates a token the server accepts', async () => {
     const token = (await ok(['create', 'token', 'sa', '-n', 'k', '--duration=20m'])).trim();
     expect(token.length).toBeGreaterThan(20);
-    expect(await ok(['get', 'configmap', 'cm', '-n', 'k', '--token', token, '-o', 'name'])).toBe('configmap/cm\n');
+    expect(await ok(['get', 'configmap', 'cm', '-n', 'k', '--token', token, '-o', 'name'])).toBe(
+      'configmap/cm\n',
+    );
   });
 });

@@ -54,7 +54,9 @@ export interface TestCluster {
 
 let ipCounter = 1;
 
-export async function startTestCluster(opts: { controllers?: ControllerName[]; volumesDir?: string } = {}): Promise<TestCluster> {
+export async function startTestCluster(
+  opts: { controllers?: ControllerName[]; volumesDir?: string } = {},
+): Promise<TestCluster> {
   const store = await ObjectStore.open();
   const registry = ResourceRegistry.withBuiltins();
   const clock = new FakeClock();
@@ -62,7 +64,13 @@ export async function startTestCluster(opts: { controllers?: ControllerName[]; v
   await core.bootstrap();
   const gc = new GarbageCollector(core, { retryDelayMs: 5 });
   await gc.start();
-  const controllers = await startControllers(core, { clock, resyncMs: 0, retryBaseMs: 1, retryMaxMs: 20, ...opts });
+  const controllers = await startControllers(core, {
+    clock,
+    resyncMs: 0,
+    retryBaseMs: 1,
+    retryMaxMs: 20,
+    ...opts,
+  });
   const podType = core.typeOf('', 'v1', 'pods');
   const cluster: TestCluster = {
     core,
@@ -90,7 +98,9 @@ export async function startTestCluster(opts: { controllers?: ControllerName[]; v
     pods(namespace = 'default') {
       return store
         .list('/pods', { namespace })
-        .items.sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '', undefined, { numeric: true }));
+        .items.sort((a, b) =>
+          (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '', undefined, { numeric: true }),
+        );
     },
     async setPod(name, state) {
       const namespace = state.namespace ?? 'default';
@@ -100,14 +110,33 @@ export async function startTestCluster(opts: { controllers?: ControllerName[]; v
         ...(pod.status as object),
         phase: state.phase ?? 'Running',
         podIP: `10.244.0.${ipCounter++ % 250}`,
-        conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: new Date(clock.now()).toISOString() }],
+        conditions: [
+          {
+            type: 'Ready',
+            status: ready ? 'True' : 'False',
+            lastTransitionTime: new Date(clock.now()).toISOString(),
+          },
+        ],
       };
-      await core.update(podType, namespace, name, { ...pod, status }, { subresource: 'status', fieldManager: 'kubelet' });
+      await core.update(
+        podType,
+        namespace,
+        name,
+        { ...pod, status },
+        { subresource: 'status', fieldManager: 'kubelet' },
+      );
     },
     async runPods(filter = () => true, rounds = 40) {
       for (let i = 0; i < rounds; i++) {
         await cluster.settle();
-        const pending = cluster.pods().filter((p) => (p.status as { phase?: string }).phase === 'Pending' && !p.metadata.deletionTimestamp && filter(p));
+        const pending = cluster
+          .pods()
+          .filter(
+            (p) =>
+              (p.status as { phase?: string }).phase === 'Pending' &&
+              !p.metadata.deletionTimestamp &&
+              filter(p),
+          );
         if (!pending.length) return;
         for (const p of pending) await cluster.setPod(p.metadata.name ?? '', {});
       }

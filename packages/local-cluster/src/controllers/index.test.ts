@@ -21,7 +21,12 @@ describe('startControllers: all controllers together', () => {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: 'etcd' },
-      spec: { clusterIP: 'None', publishNotReadyAddresses: true, selector: { app: 'etcd' }, ports: [{ name: 'peer', port: 2380 }] },
+      spec: {
+        clusterIP: 'None',
+        publishNotReadyAddresses: true,
+        selector: { app: 'etcd' },
+        ports: [{ name: 'peer', port: 2380 }],
+      },
     });
     await c.core.create(c.type('apps', 'v1', 'statefulsets'), 'default', {
       apiVersion: 'apps/v1',
@@ -31,15 +36,30 @@ describe('startControllers: all controllers together', () => {
         replicas: 3,
         serviceName: 'etcd',
         selector: { matchLabels: { app: 'etcd' } },
-        template: { metadata: { labels: { app: 'etcd' } }, spec: { containers: [{ name: 'etcd', image: 'etcd' }] } },
-        volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+        template: {
+          metadata: { labels: { app: 'etcd' } },
+          spec: { containers: [{ name: 'etcd', image: 'etcd' }] },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data' },
+            spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+          },
+        ],
       },
     });
     await c.core.create(c.type('apps', 'v1', 'deployments'), 'default', {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: 'operator' },
-      spec: { replicas: 2, selector: { matchLabels: { app: 'op' } }, template: { metadata: { labels: { app: 'op' } }, spec: { containers: [{ name: 'op', image: 'op' }] } } },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'op' } },
+        template: {
+          metadata: { labels: { app: 'op' } },
+          spec: { containers: [{ name: 'op', image: 'op' }] },
+        },
+      },
     });
     await c.core.create(c.type('policy', 'v1', 'poddisruptionbudgets'), 'default', {
       apiVersion: 'policy/v1',
@@ -48,7 +68,13 @@ describe('startControllers: all controllers together', () => {
       spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'etcd' } } },
     });
     await c.runPods();
-    expect(c.pods().map((p) => p.metadata.name?.replace(/-[a-z0-9]+-[a-z0-9]+$/, '-x'))).toEqual(['etcd-0', 'etcd-1', 'etcd-2', 'operator-x', 'operator-x']);
+    expect(c.pods().map((p) => p.metadata.name?.replace(/-[a-z0-9]+-[a-z0-9]+$/, '-x'))).toEqual([
+      'etcd-0',
+      'etcd-1',
+      'etcd-2',
+      'operator-x',
+      'operator-x',
+    ]);
     const claims = (await c.core.list(c.type('', 'v1', 'persistentvolumeclaims'), 'default')).items;
     expect(claims.map((p) => (p.status as { phase: string }).phase)).toEqual(['Bound', 'Bound', 'Bound']);
     const ep = await c.core.get(c.type('', 'v1', 'endpoints'), 'default', 'etcd');

@@ -7,7 +7,14 @@
  */
 import type { ApiCore } from '../apiserver/index.js';
 import { silentLogger, type Logger } from '../logging/index.js';
-import { ControllerLoop, controllerTypes, systemClock, type Clock, type ControllerContext, type ControllerDefinition } from './runtime/index.js';
+import {
+  ControllerLoop,
+  controllerTypes,
+  systemClock,
+  type Clock,
+  type ControllerContext,
+  type ControllerDefinition,
+} from './runtime/index.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DeploymentController, ReplicaSetController } from './deployment/index.js';
@@ -18,7 +25,15 @@ import { StatefulSetController } from './statefulset/index.js';
 import { PersistentVolumeController } from './volume/index.js';
 
 export { evictPod } from './disruption/index.js';
-export { systemClock, WorkQueue, ControllerLoop, type Clock, type ControllerDefinition, type ControllerLoopOptions, type ReconcileResult } from './runtime/index.js';
+export {
+  systemClock,
+  WorkQueue,
+  ControllerLoop,
+  type Clock,
+  type ControllerDefinition,
+  type ControllerLoopOptions,
+  type ReconcileResult,
+} from './runtime/index.js';
 export { POD_INDEX_LABEL, POD_NAME_LABEL, REVISION_LABEL } from './statefulset/index.js';
 export { POD_TEMPLATE_HASH_LABEL } from './deployment/index.js';
 export { DEFAULT_STORAGE_CLASS, LOCAL_PROVISIONER } from './volume/index.js';
@@ -41,7 +56,15 @@ export interface ControllersOptions {
 }
 
 /** The names of the controllers {@link startControllers} can run. */
-export type ControllerName = 'statefulset' | 'deployment' | 'replicaset' | 'endpoints' | 'endpointslice' | 'service-ip' | 'persistentvolume' | 'disruption';
+export type ControllerName =
+  | 'statefulset'
+  | 'deployment'
+  | 'replicaset'
+  | 'endpoints'
+  | 'endpointslice'
+  | 'service-ip'
+  | 'persistentvolume'
+  | 'disruption';
 
 /** Running controllers. */
 export interface RunningControllers {
@@ -52,14 +75,28 @@ export interface RunningControllers {
 }
 
 /** Starts the simulated controllers on `core`; see the module comment. */
-export async function startControllers(core: ApiCore, opts: ControllersOptions = {}): Promise<RunningControllers> {
+export async function startControllers(
+  core: ApiCore,
+  opts: ControllersOptions = {},
+): Promise<RunningControllers> {
   const ctx: ControllerContext = {
     core,
     types: controllerTypes(core),
     clock: opts.clock ?? systemClock,
     logger: opts.logger ?? silentLogger(),
   };
-  const wanted = new Set<ControllerName>(opts.controllers ?? ['statefulset', 'deployment', 'replicaset', 'endpoints', 'endpointslice', 'service-ip', 'persistentvolume', 'disruption']);
+  const wanted = new Set<ControllerName>(
+    opts.controllers ?? [
+      'statefulset',
+      'deployment',
+      'replicaset',
+      'endpoints',
+      'endpointslice',
+      'service-ip',
+      'persistentvolume',
+      'disruption',
+    ],
+  );
   const definitions: ControllerDefinition[] = [];
   if (wanted.has('statefulset')) definitions.push(new StatefulSetController(ctx));
   if (wanted.has('deployment')) definitions.push(new DeploymentController(ctx));
@@ -68,13 +105,23 @@ export async function startControllers(core: ApiCore, opts: ControllersOptions =
   if (wanted.has('endpointslice')) definitions.push(new EndpointSliceController(ctx));
   if (wanted.has('service-ip')) definitions.push(new ClusterIpController(ctx));
   if (wanted.has('persistentvolume')) {
-    const volumes = new PersistentVolumeController(ctx, path.resolve(opts.volumesDir ?? path.join(tmpdir(), 'opkit-volumes')));
+    const volumes = new PersistentVolumeController(
+      ctx,
+      path.resolve(opts.volumesDir ?? path.join(tmpdir(), 'opkit-volumes')),
+    );
     await volumes.ensureDefaultStorageClass();
     definitions.push(volumes);
   }
   if (wanted.has('disruption')) definitions.push(new DisruptionController(ctx));
   const loops = definitions.map(
-    (d) => new ControllerLoop(d, core.store, { clock: ctx.clock, logger: ctx.logger, resyncMs: opts.resyncMs, retryBaseMs: opts.retryBaseMs, retryMaxMs: opts.retryMaxMs }),
+    (d) =>
+      new ControllerLoop(d, core.store, {
+        clock: ctx.clock,
+        logger: ctx.logger,
+        resyncMs: opts.resyncMs,
+        retryBaseMs: opts.retryBaseMs,
+        retryMaxMs: opts.retryMaxMs,
+      }),
   );
   for (const loop of loops) loop.start();
   return {

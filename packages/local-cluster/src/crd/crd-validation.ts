@@ -6,7 +6,18 @@
 import { isJsonObject, type JsonObject, type KubeObject, type StatusCause } from '../api/index.js';
 import { compileExpression } from './cel.js';
 import { compilePattern, validateOpenAPIValue } from './openapi-validation.js';
-import { additionalPropertiesSchema, asSchema, FieldPath, forbiddenCause, invalidCause, itemsSchema, notSupportedCause, requiredCause, type JSONSchemaProps, type ValidationRule } from './schema-types.js';
+import {
+  additionalPropertiesSchema,
+  asSchema,
+  FieldPath,
+  forbiddenCause,
+  invalidCause,
+  itemsSchema,
+  notSupportedCause,
+  requiredCause,
+  type JSONSchemaProps,
+  type ValidationRule,
+} from './schema-types.js';
 
 const dns1035Pattern = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const dns1123SubdomainPattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

@@ -3,7 +3,14 @@
  * validation (OpenAPI, list types, CEL) and conversion to the SMD TypeSet patch/ and apply/ use.
  * Follows k8s.io/apiextensions-apiserver/pkg/apiserver/schema/{pruning,defaulting,listtype,cel}.
  */
-import { isJsonObject, jsonEqual, type JsonObject, type JsonValue, type KubeObject, type StatusCause } from '../api/index.js';
+import {
+  isJsonObject,
+  jsonEqual,
+  type JsonObject,
+  type JsonValue,
+  type KubeObject,
+  type StatusCause,
+} from '../api/index.js';
 import {
   builtinTypes,
   TypeSet,
@@ -20,7 +27,19 @@ import {
   type CompiledExpression,
 } from './cel.js';
 import { validateListTypes, validateOpenAPIValue } from './openapi-validation.js';
-import { additionalPropertiesSchema, asSchema, deepCopy, FieldPath, forbiddenCause, invalidCause, itemsSchema, requiredCause, duplicateCause, type JSONSchemaProps, type ValidationRule } from './schema-types.js';
+import {
+  additionalPropertiesSchema,
+  asSchema,
+  deepCopy,
+  FieldPath,
+  forbiddenCause,
+  invalidCause,
+  itemsSchema,
+  requiredCause,
+  duplicateCause,
+  type JSONSchemaProps,
+  type ValidationRule,
+} from './schema-types.js';
 
 /** The fields of meta/v1 ObjectMeta; anything else under `metadata` is pruned like unknown fields. */
 const objectMetaFields = new Set([

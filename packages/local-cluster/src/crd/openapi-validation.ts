@@ -7,7 +7,19 @@
  * with " in body", e.g. `spec.size in body should be less than or equal to 9`.
  */
 import { isJsonObject, jsonEqual, type JsonValue, type StatusCause } from '../api/index.js';
-import { additionalPropertiesSchema, asSchema, formatValue, invalidCause, itemsSchema, notSupportedCause, requiredCause, tooLongCause, tooManyCause, typeInvalidCause, type JSONSchemaProps } from './schema-types.js';
+import {
+  additionalPropertiesSchema,
+  asSchema,
+  formatValue,
+  invalidCause,
+  itemsSchema,
+  notSupportedCause,
+  requiredCause,
+  tooLongCause,
+  tooManyCause,
+  typeInvalidCause,
+  type JSONSchemaProps,
+} from './schema-types.js';
 import { checkFormat } from './formats.js';
 
 /** The JSON kind of a value with kube-openapi's names. */

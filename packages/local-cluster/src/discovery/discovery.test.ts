@@ -16,7 +16,10 @@ const widget: ResourceType = {
   shortNames: ['wd'],
   categories: ['all'],
   verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
-  subresources: { status: true, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' } },
+  subresources: {
+    status: true,
+    scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' },
+  },
   custom: true,
   storage: true,
   served: true,
@@ -71,11 +74,23 @@ describe('discovery documents', () => {
       categories: ['all'],
       storageVersionHash: storageVersionHash('', 'v1', 'Pod'),
     });
-    expect(core.resources.find((r: Doc) => r.name === 'pods/eviction')).toMatchObject({ group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] });
-    expect(core.resources.find((r: Doc) => r.name === 'pods/status')).toMatchObject({ kind: 'Pod', verbs: ['get', 'patch', 'update'] });
+    expect(core.resources.find((r: Doc) => r.name === 'pods/eviction')).toMatchObject({
+      group: 'policy',
+      version: 'v1',
+      kind: 'Eviction',
+      verbs: ['create'],
+    });
+    expect(core.resources.find((r: Doc) => r.name === 'pods/status')).toMatchObject({
+      kind: 'Pod',
+      verbs: ['get', 'patch', 'update'],
+    });
     const apps = json(handler, '/apis/apps/v1') as Doc;
     expect(apps.apiVersion).toBe('v1');
-    expect(apps.resources.find((r: Doc) => r.name === 'statefulsets/scale')).toMatchObject({ group: 'autoscaling', version: 'v1', kind: 'Scale' });
+    expect(apps.resources.find((r: Doc) => r.name === 'statefulsets/scale')).toMatchObject({
+      group: 'autoscaling',
+      version: 'v1',
+      kind: 'Scale',
+    });
     // The same hash kube-apiserver 1.33 reports for pods.
     expect(storageVersionHash('', 'v1', 'Pod')).toBe('xPOwRZ+Yhw8=');
   });
@@ -85,7 +100,11 @@ describe('discovery documents', () => {
     const v2beta1 = 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList';
     expect(negotiateDiscovery(`${v2},${v2beta1},application/json`)).toBe('v2');
     expect(negotiateDiscovery(`${v2beta1},application/json`)).toBe('v2beta1');
-    expect(negotiateDiscovery(`application/vnd.kubernetes.protobuf;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,${v2}`)).toBe('v2');
+    expect(
+      negotiateDiscovery(
+        `application/vnd.kubernetes.protobuf;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,${v2}`,
+      ),
+    ).toBe('v2');
     expect(negotiateDiscovery('application/json, */*')).toBeUndefined();
     expect(negotiateDiscovery(undefined)).toBeUndefined();
 
@@ -102,7 +121,11 @@ describe('discovery documents', () => {
       shortNames: ['sts'],
       categories: ['all'],
     });
-    expect(sts.subresources).toContainEqual({ subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] });
+    expect(sts.subresources).toContainEqual({
+      subresource: 'scale',
+      responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
+      verbs: ['get', 'patch', 'update'],
+    });
     expect(apps.versions[0].freshness).toBe('Current');
     const core = JSON.parse(handler.handle('GET', '/api', v2beta1)?.body.toString() ?? '') as Doc;
     expect(core.apiVersion).toBe('apidiscovery.k8s.io/v2beta1');
@@ -116,10 +139,16 @@ describe('discovery documents', () => {
     const before = JSON.stringify(json(h, '/openapi/v3'));
     expect(h.handle('GET', '/apis/opkit.dev/v1')).toBeUndefined();
     r.add(widget);
-    expect((json(h, '/apis/opkit.dev/v1') as Doc).resources.map((x: Doc) => x.name)).toEqual(['widgets', 'widgets/scale', 'widgets/status']);
+    expect((json(h, '/apis/opkit.dev/v1') as Doc).resources.map((x: Doc) => x.name)).toEqual([
+      'widgets',
+      'widgets/scale',
+      'widgets/status',
+    ]);
     const index = json(h, '/openapi/v3') as Doc;
     expect(JSON.stringify(index)).not.toBe(before);
-    expect(index.paths['apis/opkit.dev/v1'].serverRelativeURL).toMatch(/^\/openapi\/v3\/apis\/opkit.dev\/v1\?hash=[0-9A-F]{128}$/);
+    expect(index.paths['apis/opkit.dev/v1'].serverRelativeURL).toMatch(
+      /^\/openapi\/v3\/apis\/opkit.dev\/v1\?hash=[0-9A-F]{128}$/,
+    );
     r.removeGroupResource('opkit.dev', 'widgets');
     expect(h.handle('GET', '/apis/opkit.dev/v1')).toBeUndefined();
     h.close();
@@ -131,7 +160,10 @@ describe('OpenAPI v3', () => {
   registry.add(widget);
   const handler = new DiscoveryHandler({
     registry,
-    customSchema: () => ({ type: 'object', properties: { spec: { type: 'object', properties: { replicas: { type: 'integer' } } } } }),
+    customSchema: () => ({
+      type: 'object',
+      properties: { spec: { type: 'object', properties: { replicas: { type: 'integer' } } } },
+    }),
   });
 
   it('links each group version with its hash and honours the hash', () => {
@@ -149,7 +181,9 @@ describe('OpenAPI v3', () => {
   it('publishes schemas with kubernetes extensions and PATCH operations with fieldValidation', () => {
     const doc = json(handler, '/openapi/v3/api/v1') as Doc;
     const schemas = doc.components.schemas;
-    expect(schemas['io.k8s.api.core.v1.Pod']['x-kubernetes-group-version-kind']).toEqual([{ group: '', kind: 'Pod', version: 'v1' }]);
+    expect(schemas['io.k8s.api.core.v1.Pod']['x-kubernetes-group-version-kind']).toEqual([
+      { group: '', kind: 'Pod', version: 'v1' },
+    ]);
     const containers = schemas['io.k8s.api.core.v1.PodSpec'].properties.containers;
     expect(containers).toMatchObject({
       type: 'array',
@@ -159,26 +193,43 @@ describe('OpenAPI v3', () => {
       'x-kubernetes-patch-merge-key': 'name',
       'x-kubernetes-patch-strategy': 'merge',
     });
-    expect(schemas['io.k8s.api.core.v1.PodList'].properties.items.items.$ref).toBe('#/components/schemas/io.k8s.api.core.v1.Pod');
+    expect(schemas['io.k8s.api.core.v1.PodList'].properties.items.items.$ref).toBe(
+      '#/components/schemas/io.k8s.api.core.v1.Pod',
+    );
     // Every $ref resolves inside the document.
     const refs = JSON.stringify(doc).match(/#\/components\/schemas\/[^"]+/g) ?? [];
     for (const ref of refs) expect(schemas[ref.slice('#/components/schemas/'.length)]).toBeDefined();
 
     const patch = doc.paths['/api/v1/namespaces/{namespace}/pods/{name}'].patch;
     expect(patch['x-kubernetes-group-version-kind']).toEqual({ group: '', kind: 'Pod', version: 'v1' });
-    expect(patch.parameters.map((p: Doc) => p.name)).toEqual(['dryRun', 'fieldManager', 'fieldValidation', 'force']);
+    expect(patch.parameters.map((p: Doc) => p.name)).toEqual([
+      'dryRun',
+      'fieldManager',
+      'fieldValidation',
+      'force',
+    ]);
     expect(Object.keys(patch.requestBody.content)).toContain('application/apply-patch+yaml');
-    expect(doc.paths['/api/v1/namespaces/{namespace}/pods/{name}/status'].patch.parameters.map((p: Doc) => p.name)).toContain('fieldValidation');
+    expect(
+      doc.paths['/api/v1/namespaces/{namespace}/pods/{name}/status'].patch.parameters.map((p: Doc) => p.name),
+    ).toContain('fieldValidation');
   });
 
   it('publishes custom resources from their schema', () => {
     const doc = json(handler, '/openapi/v3/apis/opkit.dev/v1') as Doc;
     const widgetSchema = doc.components.schemas['dev.opkit.v1.Widget'];
-    expect(widgetSchema['x-kubernetes-group-version-kind']).toEqual([{ group: 'opkit.dev', kind: 'Widget', version: 'v1' }]);
-    expect(widgetSchema.properties.metadata.$ref).toBe('#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta');
+    expect(widgetSchema['x-kubernetes-group-version-kind']).toEqual([
+      { group: 'opkit.dev', kind: 'Widget', version: 'v1' },
+    ]);
+    expect(widgetSchema.properties.metadata.$ref).toBe(
+      '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta',
+    );
     expect(widgetSchema.properties.spec.properties.replicas.type).toBe('integer');
     expect(doc.components.schemas['dev.opkit.v1.WidgetList']).toBeDefined();
-    expect(doc.paths['/apis/opkit.dev/v1/namespaces/{namespace}/widgets/{name}/scale'].patch['x-kubernetes-group-version-kind']).toEqual({
+    expect(
+      doc.paths['/apis/opkit.dev/v1/namespaces/{namespace}/widgets/{name}/scale'].patch[
+        'x-kubernetes-group-version-kind'
+      ],
+    ).toEqual({
       group: 'autoscaling',
       kind: 'Scale',
       version: 'v1',
@@ -188,7 +239,7 @@ describe('OpenAPI v3', () => {
 });
 
 describe('custom resources published from crd/', () => {
-  it('uses the type\'s openAPIV3Schema in v3 and a v2-safe copy in v2', () => {
+  it("uses the type's openAPIV3Schema in v3 and a v2-safe copy in v2", () => {
     const crd: KubeObject = {
       apiVersion: 'apiextensions.k8s.io/v1',
       kind: 'CustomResourceDefinition',
@@ -208,7 +259,13 @@ describe('custom resources published from crd/', () => {
                 properties: {
                   spec: {
                     type: 'object',
-                    properties: { port: { 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }] }, note: { type: 'string', nullable: true } },
+                    properties: {
+                      port: {
+                        'x-kubernetes-int-or-string': true,
+                        anyOf: [{ type: 'integer' }, { type: 'string' }],
+                      },
+                      note: { type: 'string', nullable: true },
+                    },
                   },
                 },
               },
@@ -229,7 +286,9 @@ describe('custom resources published from crd/', () => {
     const w2 = v2.definitions['dev.opkit.v1.Widget'];
     expect(w2.properties.spec.properties.port).toEqual({ 'x-kubernetes-int-or-string': true });
     expect(w2.properties.spec.properties.note).toEqual({ type: 'string' });
-    expect(w2.properties.metadata).toEqual({ $ref: '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' });
+    expect(w2.properties.metadata).toEqual({
+      $ref: '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta',
+    });
   });
 });
 
@@ -244,29 +303,46 @@ describe('OpenAPI v2', () => {
     expect(refs.length).toBeGreaterThan(100);
     for (const ref of refs) expect(doc.definitions[ref.slice('#/definitions/'.length)]).toBeDefined();
     const patch = doc.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}'].patch;
-    expect(patch.parameters.find((p: Doc) => p.in === 'body').schema.$ref).toBe('#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Patch');
+    expect(patch.parameters.find((p: Doc) => p.in === 'body').schema.$ref).toBe(
+      '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Patch',
+    );
     expect(patch.parameters.some((p: Doc) => p.name === 'fieldValidation' && p.in === 'query')).toBe(true);
   });
 
   it('encodes the gnostic protobuf that decodes back to the same document', () => {
-    const r = handler.handle('GET', '/openapi/v2', 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf');
+    const r = handler.handle(
+      'GET',
+      '/openapi/v2',
+      'application/com.github.proto-openapi.spec.v2@v1.0+protobuf',
+    );
     expect(r?.headers['Content-Type']).toBe('application/com.github.proto-openapi.spec.v2.v1.0+protobuf');
     const Document = gnosticTypes().lookupType('openapi.v2.Document');
     const decoded = Document.toObject(Document.decode(r?.body as Buffer), { defaults: false }) as Doc;
     expect(decoded.swagger).toBe('2.0');
-    const deployment = decoded.definitions.additionalProperties.find((d: Doc) => d.name === 'io.k8s.api.apps.v1.Deployment');
-    const gvk = deployment.value.vendorExtension.find((e: Doc) => e.name === 'x-kubernetes-group-version-kind');
+    const deployment = decoded.definitions.additionalProperties.find(
+      (d: Doc) => d.name === 'io.k8s.api.apps.v1.Deployment',
+    );
+    const gvk = deployment.value.vendorExtension.find(
+      (e: Doc) => e.name === 'x-kubernetes-group-version-kind',
+    );
     expect(YAML.parse(gvk.value.yaml)).toEqual([{ group: 'apps', kind: 'Deployment', version: 'v1' }]);
-    const path = decoded.paths.path.find((p: Doc) => p.name === '/apis/apps/v1/namespaces/{namespace}/deployments/{name}');
+    const path = decoded.paths.path.find(
+      (p: Doc) => p.name === '/apis/apps/v1/namespaces/{namespace}/deployments/{name}',
+    );
     const names = path.value.patch.parameters.map(
-      (p: Doc) => p.parameter.bodyParameter?.name ?? p.parameter.nonBodyParameter.queryParameterSubSchema?.name,
+      (p: Doc) =>
+        p.parameter.bodyParameter?.name ?? p.parameter.nonBodyParameter.queryParameterSubSchema?.name,
     );
     expect(names).toEqual(['body', 'dryRun', 'fieldManager', 'fieldValidation', 'force']);
-    const spec = decoded.definitions.additionalProperties.find((d: Doc) => d.name === 'io.k8s.api.apps.v1.DeploymentSpec');
+    const spec = decoded.definitions.additionalProperties.find(
+      (d: Doc) => d.name === 'io.k8s.api.apps.v1.DeploymentSpec',
+    );
     const replicas = spec.value.properties.additionalProperties.find((p: Doc) => p.name === 'replicas');
     expect(replicas.value.type.value).toEqual(['integer']);
     // A conditional GET with the ETag answers 304.
-    expect(handler.handle('GET', '/openapi/v2', undefined, { ifNoneMatch: r?.headers.ETag })?.status).toBe(200);
+    expect(handler.handle('GET', '/openapi/v2', undefined, { ifNoneMatch: r?.headers.ETag })?.status).toBe(
+      200,
+    );
     const jsonEtag = handler.handle('GET', '/openapi/v2')?.headers.ETag;
     expect(handler.handle('GET', '/openapi/v2', undefined, { ifNoneMatch: jsonEtag })?.status).toBe(304);
   });

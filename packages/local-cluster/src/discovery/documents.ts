@@ -21,7 +21,14 @@ export interface VersionInfo {
 /** The Kubernetes version this server reports. */
 export const SERVED_KUBERNETES_VERSION = { major: '1', minor: '33', gitVersion: 'v1.33.0-opkit' } as const;
 
-const GO_ARCH: Record<string, string> = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' };
+const GO_ARCH: Record<string, string> = {
+  x64: 'amd64',
+  ia32: '386',
+  arm64: 'arm64',
+  arm: 'arm',
+  ppc64: 'ppc64le',
+  s390x: 's390x',
+};
 
 /** The `/version` document: version 1.33, with this machine's platform in Go's `GOOS/GOARCH` spelling. */
 export function versionInfo(overrides: Partial<VersionInfo> = {}): VersionInfo {
@@ -88,7 +95,11 @@ export function apiGroupList(registry: ResourceRegistry): Record<string, unknown
  * `group/version/kind`, base64 (k8s.io/apiserver/pkg/endpoints/discovery/storageversionhash.go).
  */
 export function storageVersionHash(group: string, version: string, kind: string): string {
-  return createHash('sha256').update(`${group}/${version}/${kind}`).digest().subarray(0, 8).toString('base64');
+  return createHash('sha256')
+    .update(`${group}/${version}/${kind}`)
+    .digest()
+    .subarray(0, 8)
+    .toString('base64');
 }
 
 /** One subresource as discovery describes it. */
@@ -108,12 +119,21 @@ export function subresourcesOf(type: ResourceType): SubresourceInfo[] {
   const s = type.subresources;
   const out: SubresourceInfo[] = [];
   if (s.binding) out.push({ name: 'binding', kind: 'Binding', verbs: ['create'] });
-  if (s.eviction) out.push({ name: 'eviction', group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] });
+  if (s.eviction)
+    out.push({ name: 'eviction', group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] });
   if (s.exec) out.push({ name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] });
   if (s.log) out.push({ name: 'log', kind: 'Pod', verbs: ['get'] });
-  if (s.scale) out.push({ name: 'scale', group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: STATUS_VERBS });
+  if (s.scale)
+    out.push({ name: 'scale', group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: STATUS_VERBS });
   if (s.status) out.push({ name: 'status', kind: type.kind, verbs: STATUS_VERBS });
-  if (s.token) out.push({ name: 'token', group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest', verbs: ['create'] });
+  if (s.token)
+    out.push({
+      name: 'token',
+      group: 'authentication.k8s.io',
+      version: 'v1',
+      kind: 'TokenRequest',
+      verbs: ['create'],
+    });
   return out;
 }
 
@@ -130,7 +150,11 @@ export function typesOf(registry: ResourceRegistry, group: string, version: stri
 }
 
 /** `/api/v1` or `/apis/<group>/<version>`: meta/v1 APIResourceList, subresources listed as `pods/status`. */
-export function apiResourceList(registry: ResourceRegistry, group: string, version: string): Record<string, unknown> | undefined {
+export function apiResourceList(
+  registry: ResourceRegistry,
+  group: string,
+  version: string,
+): Record<string, unknown> | undefined {
   const types = typesOf(registry, group, version);
   if (types.length === 0 && !(group === '' && version === 'v1')) return undefined;
   const resources: Record<string, unknown>[] = [];
@@ -191,7 +215,11 @@ function resourceDiscovery(t: ResourceType): Record<string, unknown> {
  * `/apis` (every other group), as k8s.io/apiserver/pkg/endpoints/discovery/aggregated serves it:
  * versions preferred first, freshness Current.
  */
-export function aggregatedDiscovery(registry: ResourceRegistry, which: 'api' | 'apis', version: AggregatedVersion): Record<string, unknown> {
+export function aggregatedDiscovery(
+  registry: ResourceRegistry,
+  which: 'api' | 'apis',
+  version: AggregatedVersion,
+): Record<string, unknown> {
   const groups =
     which === 'api' ? [{ name: '', versions: ['v1'], preferredVersion: 'v1' }] : registry.groups();
   return {

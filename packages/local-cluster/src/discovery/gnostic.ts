@@ -8,8 +8,14 @@ import { isJsonObject, type JsonObject, type JsonValue } from '../api/index.js';
  * numbers. client-go's `OpenAPISchema()` asks for this encoding
  * (`application/com.github.proto-openapi.spec.v2@v1.0+protobuf`).
  */
-const field = (id: number, type: string, rule?: 'repeated'): Record<string, unknown> => ({ id, type, ...(rule ? { rule } : {}) });
-const named = (valueType: string): Record<string, unknown> => ({ fields: { name: field(1, 'string'), value: field(2, valueType) } });
+const field = (id: number, type: string, rule?: 'repeated'): Record<string, unknown> => ({
+  id,
+  type,
+  ...(rule ? { rule } : {}),
+});
+const named = (valueType: string): Record<string, unknown> => ({
+  fields: { name: field(1, 'string'), value: field(2, valueType) },
+});
 
 const descriptor = {
   nested: {
@@ -22,7 +28,14 @@ const descriptor = {
             NamedSchema: named('Schema'),
             NamedPathItem: named('PathItem'),
             NamedResponseValue: named('ResponseValue'),
-            Info: { fields: { title: field(1, 'string'), version: field(2, 'string'), description: field(3, 'string'), vendorExtension: field(7, 'NamedAny', 'repeated') } },
+            Info: {
+              fields: {
+                title: field(1, 'string'),
+                version: field(2, 'string'),
+                description: field(3, 'string'),
+                vendorExtension: field(7, 'NamedAny', 'repeated'),
+              },
+            },
             Document: {
               fields: {
                 swagger: field(1, 'string'),
@@ -39,7 +52,12 @@ const descriptor = {
             },
             Definitions: { fields: { additionalProperties: field(1, 'NamedSchema', 'repeated') } },
             Properties: { fields: { additionalProperties: field(1, 'NamedSchema', 'repeated') } },
-            Paths: { fields: { vendorExtension: field(1, 'NamedAny', 'repeated'), path: field(2, 'NamedPathItem', 'repeated') } },
+            Paths: {
+              fields: {
+                vendorExtension: field(1, 'NamedAny', 'repeated'),
+                path: field(2, 'NamedPathItem', 'repeated'),
+              },
+            },
             PathItem: {
               fields: {
                 ref: field(1, 'string'),
@@ -69,9 +87,18 @@ const descriptor = {
                 vendorExtension: field(13, 'NamedAny', 'repeated'),
               },
             },
-            ParametersItem: { oneofs: { oneof: { oneof: ['parameter', 'jsonReference'] } }, fields: { parameter: field(1, 'Parameter'), jsonReference: field(2, 'JsonReference') } },
+            ParametersItem: {
+              oneofs: { oneof: { oneof: ['parameter', 'jsonReference'] } },
+              fields: { parameter: field(1, 'Parameter'), jsonReference: field(2, 'JsonReference') },
+            },
             JsonReference: { fields: { ref: field(1, 'string'), description: field(2, 'string') } },
-            Parameter: { oneofs: { oneof: { oneof: ['bodyParameter', 'nonBodyParameter'] } }, fields: { bodyParameter: field(1, 'BodyParameter'), nonBodyParameter: field(2, 'NonBodyParameter') } },
+            Parameter: {
+              oneofs: { oneof: { oneof: ['bodyParameter', 'nonBodyParameter'] } },
+              fields: {
+                bodyParameter: field(1, 'BodyParameter'),
+                nonBodyParameter: field(2, 'NonBodyParameter'),
+              },
+            },
             BodyParameter: {
               fields: {
                 description: field(1, 'string'),
@@ -83,7 +110,16 @@ const descriptor = {
               },
             },
             NonBodyParameter: {
-              oneofs: { oneof: { oneof: ['headerParameterSubSchema', 'formDataParameterSubSchema', 'queryParameterSubSchema', 'pathParameterSubSchema'] } },
+              oneofs: {
+                oneof: {
+                  oneof: [
+                    'headerParameterSubSchema',
+                    'formDataParameterSubSchema',
+                    'queryParameterSubSchema',
+                    'pathParameterSubSchema',
+                  ],
+                },
+              },
               fields: {
                 queryParameterSubSchema: field(3, 'QueryParameterSubSchema'),
                 pathParameterSubSchema: field(4, 'PathParameterSubSchema'),
@@ -114,11 +150,31 @@ const descriptor = {
                 vendorExtension: field(22, 'NamedAny', 'repeated'),
               },
             },
-            Responses: { fields: { responseCode: field(1, 'NamedResponseValue', 'repeated'), vendorExtension: field(2, 'NamedAny', 'repeated') } },
-            ResponseValue: { oneofs: { oneof: { oneof: ['response', 'jsonReference'] } }, fields: { response: field(1, 'Response'), jsonReference: field(2, 'JsonReference') } },
-            Response: { fields: { description: field(1, 'string'), schema: field(2, 'SchemaItem'), vendorExtension: field(5, 'NamedAny', 'repeated') } },
-            SchemaItem: { oneofs: { oneof: { oneof: ['schema', 'fileSchema'] } }, fields: { schema: field(1, 'Schema') } },
-            AdditionalPropertiesItem: { oneofs: { oneof: { oneof: ['schema', 'boolean'] } }, fields: { schema: field(1, 'Schema'), boolean: field(2, 'bool') } },
+            Responses: {
+              fields: {
+                responseCode: field(1, 'NamedResponseValue', 'repeated'),
+                vendorExtension: field(2, 'NamedAny', 'repeated'),
+              },
+            },
+            ResponseValue: {
+              oneofs: { oneof: { oneof: ['response', 'jsonReference'] } },
+              fields: { response: field(1, 'Response'), jsonReference: field(2, 'JsonReference') },
+            },
+            Response: {
+              fields: {
+                description: field(1, 'string'),
+                schema: field(2, 'SchemaItem'),
+                vendorExtension: field(5, 'NamedAny', 'repeated'),
+              },
+            },
+            SchemaItem: {
+              oneofs: { oneof: { oneof: ['schema', 'fileSchema'] } },
+              fields: { schema: field(1, 'Schema') },
+            },
+            AdditionalPropertiesItem: {
+              oneofs: { oneof: { oneof: ['schema', 'boolean'] } },
+              fields: { schema: field(1, 'Schema'), boolean: field(2, 'bool') },
+            },
             TypeItem: { fields: { value: field(1, 'string', 'repeated') } },
             ItemsItem: { fields: { schema: field(1, 'Schema', 'repeated') } },
             Schema: {
@@ -183,7 +239,17 @@ function vendorExtensions(obj: JsonObject): Message[] {
 }
 
 const SCHEMA_STRINGS = ['format', 'title', 'description', 'pattern', 'discriminator'] as const;
-const SCHEMA_NUMBERS = ['multipleOf', 'maximum', 'minimum', 'maxLength', 'minLength', 'maxItems', 'minItems', 'maxProperties', 'minProperties'] as const;
+const SCHEMA_NUMBERS = [
+  'multipleOf',
+  'maximum',
+  'minimum',
+  'maxLength',
+  'minLength',
+  'maxItems',
+  'minItems',
+  'maxProperties',
+  'minProperties',
+] as const;
 const SCHEMA_BOOLS = ['exclusiveMaximum', 'exclusiveMinimum', 'uniqueItems', 'readOnly'] as const;
 
 function schemaMessage(s: JsonObject): Message {
@@ -196,8 +262,10 @@ function schemaMessage(s: JsonObject): Message {
   if (s.example !== undefined) m.example = anyOf(s.example);
   if (Array.isArray(s.required)) m.required = s.required.filter((r) => typeof r === 'string');
   if (Array.isArray(s.enum)) m.enum = s.enum.map(anyOf);
-  if (typeof s.additionalProperties === 'boolean') m.additionalProperties = { boolean: s.additionalProperties };
-  else if (isJsonObject(s.additionalProperties)) m.additionalProperties = { schema: schemaMessage(s.additionalProperties) };
+  if (typeof s.additionalProperties === 'boolean')
+    m.additionalProperties = { boolean: s.additionalProperties };
+  else if (isJsonObject(s.additionalProperties))
+    m.additionalProperties = { schema: schemaMessage(s.additionalProperties) };
   if (typeof s.type === 'string') m.type = { value: [s.type] };
   else if (Array.isArray(s.type)) m.type = { value: s.type.filter((t) => typeof t === 'string') };
   if (isJsonObject(s.items)) m.items = { schema: [schemaMessage(s.items)] };
@@ -237,7 +305,11 @@ function parameterMessage(p: JsonObject): Message {
     type: p.type,
     uniqueItems: p.uniqueItems === true,
   };
-  return { parameter: { nonBodyParameter: p.in === 'path' ? { pathParameterSubSchema: sub } : { queryParameterSubSchema: sub } } };
+  return {
+    parameter: {
+      nonBodyParameter: p.in === 'path' ? { pathParameterSubSchema: sub } : { queryParameterSubSchema: sub },
+    },
+  };
 }
 
 const OPERATION_STRINGS = ['description', 'summary', 'operationId'] as const;
@@ -292,7 +364,8 @@ export function encodeOpenApiV2Protobuf(doc: JsonObject): Buffer {
             const op = item[method];
             if (isJsonObject(op)) value[method] = operationMessage(op);
           }
-          if (Array.isArray(item.parameters)) value.parameters = item.parameters.filter(isJsonObject).map(parameterMessage);
+          if (Array.isArray(item.parameters))
+            value.parameters = item.parameters.filter(isJsonObject).map(parameterMessage);
           return { name, value };
         }),
     },

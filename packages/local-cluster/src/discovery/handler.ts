@@ -65,7 +65,11 @@ export function negotiateDiscovery(accept: string | undefined): AggregatedVersio
     const jsonLike = range.type === JSON_TYPE || range.type === 'application/*' || range.type === '*/*';
     if (!jsonLike) continue;
     if (range.params.g === undefined && range.params.as === undefined) return undefined;
-    if (range.params.g === 'apidiscovery.k8s.io' && range.params.as === 'APIGroupDiscoveryList' && (range.params.v === 'v2' || range.params.v === 'v2beta1')) {
+    if (
+      range.params.g === 'apidiscovery.k8s.io' &&
+      range.params.as === 'APIGroupDiscoveryList' &&
+      (range.params.v === 'v2' || range.params.v === 'v2beta1')
+    ) {
       return range.params.v;
     }
   }
@@ -119,7 +123,12 @@ export class DiscoveryHandler {
    * Answers a discovery or OpenAPI request, or returns undefined when the path is not one of
    * them (or the method is not GET/HEAD) so the caller routes it elsewhere. `path` may carry a query.
    */
-  handle(method: string, path: string, accept?: string, headers: DiscoveryRequestHeaders = {}): DiscoveryResponse | undefined {
+  handle(
+    method: string,
+    path: string,
+    accept?: string,
+    headers: DiscoveryRequestHeaders = {},
+  ): DiscoveryResponse | undefined {
     if (method !== 'GET' && method !== 'HEAD') return undefined;
     const url = new URL(path, 'http://discovery.invalid');
     const pathname = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
@@ -141,7 +150,8 @@ export class DiscoveryHandler {
       return doc ? jsonResponse(doc) : undefined;
     }
     if (pathname === '/openapi/v2') return this.openApiV2(accept, headers);
-    if (pathname === '/openapi/v3') return jsonResponse(this.openApiV3Index(), { 'Cache-Control': 'no-cache, private' });
+    if (pathname === '/openapi/v3')
+      return jsonResponse(this.openApiV3Index(), { 'Cache-Control': 'no-cache, private' });
     if (parts[0] === 'openapi' && parts[1] === 'v3' && parts.length > 2) {
       return this.openApiV3(parts.slice(2).join('/'), url.searchParams.get('hash'), headers);
     }
@@ -151,9 +161,13 @@ export class DiscoveryHandler {
   private discoveryRoot(which: 'api' | 'apis', accept: string | undefined): DiscoveryResponse {
     const aggregated = negotiateDiscovery(accept);
     if (!aggregated) {
-      return jsonResponse(which === 'api' ? apiVersions(this.serverAddress()) : apiGroupList(this.registry), { Vary: 'Accept' });
+      return jsonResponse(which === 'api' ? apiVersions(this.serverAddress()) : apiGroupList(this.registry), {
+        Vary: 'Accept',
+      });
     }
-    const doc = this.cached(`aggregated:${which}:${aggregated}`, () => JSON.stringify(aggregatedDiscovery(this.registry, which, aggregated)));
+    const doc = this.cached(`aggregated:${which}:${aggregated}`, () =>
+      JSON.stringify(aggregatedDiscovery(this.registry, which, aggregated)),
+    );
     return {
       status: 200,
       headers: {
@@ -167,7 +181,9 @@ export class DiscoveryHandler {
   }
 
   private openApiV2(accept: string | undefined, headers: DiscoveryRequestHeaders): DiscoveryResponse {
-    const wantsProtobuf = parseMediaRanges(accept).some((r) => r.type.startsWith('application/com.github.proto-openapi.spec.v2'));
+    const wantsProtobuf = parseMediaRanges(accept).some((r) =>
+      r.type.startsWith('application/com.github.proto-openapi.spec.v2'),
+    );
     const json = this.cached('openapi:v2:json', () =>
       JSON.stringify(openApiV2Document(this.registry.all(), this.types, this.customSchema)),
     );
@@ -177,7 +193,11 @@ export class DiscoveryHandler {
     const etag = `"${doc.hash}"`;
     const common = { ETag: etag, Vary: 'Accept', 'Cache-Control': 'no-cache, private' };
     if (headers.ifNoneMatch === etag) return { status: 304, headers: common, body: '' };
-    return { status: 200, headers: { 'Content-Type': wantsProtobuf ? V2_PROTOBUF : JSON_TYPE, ...common }, body: doc.body };
+    return {
+      status: 200,
+      headers: { 'Content-Type': wantsProtobuf ? V2_PROTOBUF : JSON_TYPE, ...common },
+      body: doc.body,
+    };
   }
 
   private groupVersions(): { group: string; version: string }[] {
@@ -212,17 +232,28 @@ export class DiscoveryHandler {
     return { paths };
   }
 
-  private openApiV3(key: string, hash: string | null, headers: DiscoveryRequestHeaders): DiscoveryResponse | undefined {
+  private openApiV3(
+    key: string,
+    hash: string | null,
+    headers: DiscoveryRequestHeaders,
+  ): DiscoveryResponse | undefined {
     const doc = this.v3Document(key);
     if (!doc) return undefined;
     const etag = `"${doc.hash}"`;
     if (hash !== null && hash !== doc.hash) {
       // A stale link: kube-openapi's handler3 redirects to the current hash.
-      return { status: 301, headers: { Location: `/openapi/v3/${key}?hash=${doc.hash}`, 'Cache-Control': 'no-cache, private' }, body: '' };
+      return {
+        status: 301,
+        headers: { Location: `/openapi/v3/${key}?hash=${doc.hash}`, 'Cache-Control': 'no-cache, private' },
+        body: '',
+      };
     }
     const caching: Record<string, string> =
       hash !== null
-        ? { 'Cache-Control': 'public, immutable', Expires: new Date(Date.now() + 365 * 24 * 3600 * 1000).toUTCString() }
+        ? {
+            'Cache-Control': 'public, immutable',
+            Expires: new Date(Date.now() + 365 * 24 * 3600 * 1000).toUTCString(),
+          }
         : { 'Cache-Control': 'no-cache, private' };
     if (headers.ifNoneMatch === etag) return { status: 304, headers: { ETag: etag, ...caching }, body: '' };
     return { status: 200, headers: { 'Content-Type': JSON_TYPE, ETag: etag, ...caching }, body: doc.body };

@@ -17,7 +17,12 @@ export {
   SERVED_KUBERNETES_VERSION,
 } from './documents.js';
 export type { VersionInfo, AggregatedVersion, SubresourceInfo } from './documents.js';
-export { openApiV2Document, openApiV3Document, openApiDocumentHash, openApiV3PathKey } from './openapi-documents.js';
+export {
+  openApiV2Document,
+  openApiV3Document,
+  openApiDocumentHash,
+  openApiV3PathKey,
+} from './openapi-documents.js';
 export type { CustomSchemaSource } from './openapi-documents.js';
 export { customResourceSchema, customTypeName } from './openapi-schemas.js';
 export { encodeOpenApiV2Protobuf, gnosticTypes } from './gnostic.js';

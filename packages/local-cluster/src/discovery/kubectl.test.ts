@@ -49,12 +49,21 @@ if (required && !hasBoth) {
   });
 }
 
-function run(kubectl: string, kubeconfig: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  kubectl: string,
+  kubeconfig: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(kubectl, ['--kubeconfig', kubeconfig, ...args], { timeout: 30_000, env: { ...process.env, HOME: dirname(kubeconfig) } }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      kubectl,
+      ['--kubeconfig', kubeconfig, ...args],
+      { timeout: 30_000, env: { ...process.env, HOME: dirname(kubeconfig) } },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -86,13 +95,21 @@ describeKubectl('real kubectl against the discovery documents', () => {
       registry,
       customSchema: () => ({
         type: 'object',
-        properties: { spec: { type: 'object', description: 'The desired widget.', properties: { size: { type: 'integer', description: 'How big.' } } } },
+        properties: {
+          spec: {
+            type: 'object',
+            description: 'The desired widget.',
+            properties: { size: { type: 'integer', description: 'How big.' } },
+          },
+        },
       }),
       serverAddress: () => `127.0.0.1:${(server.address() as AddressInfo).port}`,
     });
     server = createServer((req, res) => {
       requests.push(`${req.method} ${req.url} ${req.headers.accept ?? ''}`);
-      const answer = handler.handle(req.method ?? 'GET', req.url ?? '/', req.headers.accept, { ifNoneMatch: req.headers['if-none-match'] });
+      const answer = handler.handle(req.method ?? 'GET', req.url ?? '/', req.headers.accept, {
+        ifNoneMatch: req.headers['if-none-match'],
+      });
       if (answer) {
         res.writeHead(answer.status, answer.headers);
         res.end(answer.body);
@@ -109,19 +126,32 @@ describeKubectl('real kubectl against the discovery documents', () => {
         return;
       }
       res.writeHead(200, { 'Content-Type': 'application/json' });
-      if (req.url?.startsWith('/api/v1/namespaces/default/pods') && req.headers.accept?.includes('as=Table')) {
+      if (
+        req.url?.startsWith('/api/v1/namespaces/default/pods') &&
+        req.headers.accept?.includes('as=Table')
+      ) {
         const pods = registry.get('', 'v1', 'pods');
         const pod = {
           apiVersion: 'v1',
           kind: 'Pod',
-          metadata: { name: 'web-0', namespace: 'default', creationTimestamp: new Date(Date.now() - 300_000).toISOString() },
+          metadata: {
+            name: 'web-0',
+            namespace: 'default',
+            creationTimestamp: new Date(Date.now() - 300_000).toISOString(),
+          },
           spec: { nodeName: 'node-1', containers: [{ name: 'app', image: 'nginx' }] },
-          status: { phase: 'Running', podIP: '10.0.0.7', containerStatuses: [{ name: 'app', ready: true, restartCount: 0, state: { running: {} } }] },
+          status: {
+            phase: 'Running',
+            podIP: '10.0.0.7',
+            containerStatuses: [{ name: 'app', ready: true, restartCount: 0, state: { running: {} } }],
+          },
         };
         res.end(JSON.stringify(pods ? toTable(pods, [pod], { listMeta: { resourceVersion: '1' } }) : {}));
         return;
       }
-      res.end(JSON.stringify({ kind: 'List', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items: [] }));
+      res.end(
+        JSON.stringify({ kind: 'List', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items: [] }),
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     dir = mkdtempSync(join(tmpdir(), 'opkit-discovery-'));
@@ -149,7 +179,11 @@ describeKubectl('real kubectl against the discovery documents', () => {
   for (const { version, path } of kubectls) {
     describe(`kubectl ${version}`, () => {
       it('lists api-resources', async () => {
-        const r = await run(path, kubeconfig, ['api-resources', '--cache-dir', join(dir, `cache-${version}`)]);
+        const r = await run(path, kubeconfig, [
+          'api-resources',
+          '--cache-dir',
+          join(dir, `cache-${version}`),
+        ]);
         expect(r.stderr).toBe('');
         expect(r.code).toBe(0);
         expect(r.stdout).toMatch(/^pods\s+po\s+v1\s+true\s+Pod$/m);
@@ -158,15 +192,28 @@ describeKubectl('real kubectl against the discovery documents', () => {
       });
 
       it('uses aggregated discovery', () => {
-        expect(requests.some((r) => /^GET \/apis[ ?]/.test(r) && r.includes('g=apidiscovery.k8s.io'))).toBe(true);
+        expect(requests.some((r) => /^GET \/apis[ ?]/.test(r) && r.includes('g=apidiscovery.k8s.io'))).toBe(
+          true,
+        );
       });
 
       it('prints a server-side table', async () => {
-        const r = await run(path, kubeconfig, ['get', 'pods', '-o', 'wide', '--cache-dir', join(dir, `cache-${version}`)]);
+        const r = await run(path, kubeconfig, [
+          'get',
+          'pods',
+          '-o',
+          'wide',
+          '--cache-dir',
+          join(dir, `cache-${version}`),
+        ]);
         expect(r.stderr).toBe('');
         expect(r.code).toBe(0);
-        expect(r.stdout).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES$/m);
-        expect(r.stdout).toMatch(/^web-0\s+1\/1\s+Running\s+0\s+5m\d*s?\s+10.0.0.7\s+node-1\s+<none>\s+<none>$/m);
+        expect(r.stdout).toMatch(
+          /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES$/m,
+        );
+        expect(r.stdout).toMatch(
+          /^web-0\s+1\/1\s+Running\s+0\s+5m\d*s?\s+10.0.0.7\s+node-1\s+<none>\s+<none>$/m,
+        );
       });
 
       it('lets the server validate fields (fieldValidation found in the OpenAPI v3 PATCH operations)', async () => {
@@ -187,7 +234,13 @@ describeKubectl('real kubectl against the discovery documents', () => {
           ].join('\n'),
         );
         const before = requests.length;
-        const r = await run(path, kubeconfig, ['create', '-f', manifest, '--cache-dir', join(dir, `cache-${version}`)]);
+        const r = await run(path, kubeconfig, [
+          'create',
+          '-f',
+          manifest,
+          '--cache-dir',
+          join(dir, `cache-${version}`),
+        ]);
         expect(r.stderr).toBe('');
         expect(r.code).toBe(0);
         const posts = requests.slice(before).filter((x) => x.startsWith('POST '));
@@ -196,7 +249,12 @@ describeKubectl('real kubectl against the discovery documents', () => {
       });
 
       it('explains pods.spec', async () => {
-        const r = await run(path, kubeconfig, ['explain', 'pods.spec', '--cache-dir', join(dir, `cache-${version}`)]);
+        const r = await run(path, kubeconfig, [
+          'explain',
+          'pods.spec',
+          '--cache-dir',
+          join(dir, `cache-${version}`),
+        ]);
         expect(r.stderr).toBe('');
         expect(r.code).toBe(0);
         expect(r.stdout).toContain('KIND:');
@@ -204,21 +262,37 @@ describeKubectl('real kubectl against the discovery documents', () => {
       });
 
       it('explains statefulsets.spec.replicas', async () => {
-        const r = await run(path, kubeconfig, ['explain', 'statefulsets.spec.replicas', '--cache-dir', join(dir, `cache-${version}`)]);
+        const r = await run(path, kubeconfig, [
+          'explain',
+          'statefulsets.spec.replicas',
+          '--cache-dir',
+          join(dir, `cache-${version}`),
+        ]);
         expect(r.stderr).toBe('');
         expect(r.code).toBe(0);
         expect(r.stdout).toMatch(/FIELD:\s+replicas <integer>/);
       });
 
       it('explains a custom resource', async () => {
-        const r = await run(path, kubeconfig, ['explain', 'widgets.spec', '--cache-dir', join(dir, `cache-${version}`)]);
+        const r = await run(path, kubeconfig, [
+          'explain',
+          'widgets.spec',
+          '--cache-dir',
+          join(dir, `cache-${version}`),
+        ]);
         expect(r.stderr).toBe('');
         expect(r.code).toBe(0);
         expect(r.stdout).toContain('How big.');
       });
 
       it('explains with the OpenAPI v2 protobuf', async () => {
-        const r = await run(path, kubeconfig, ['explain', 'deployments.spec.strategy', '--output=plaintext-openapiv2', '--cache-dir', join(dir, `cache-${version}`)]);
+        const r = await run(path, kubeconfig, [
+          'explain',
+          'deployments.spec.strategy',
+          '--output=plaintext-openapiv2',
+          '--cache-dir',
+          join(dir, `cache-${version}`),
+        ]);
         expect(r.stderr).toBe('');
         expect(r.code).toBe(0);
         expect(r.stdout).toContain('rollingUpdate');

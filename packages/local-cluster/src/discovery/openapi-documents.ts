@@ -16,7 +16,13 @@ import { SERVED_KUBERNETES_VERSION } from './documents.js';
 /** Gives the `openAPIV3Schema` of a custom resource version (crd/'s structural schema, or the CRD's own). */
 export type CustomSchemaSource = (type: ResourceType) => unknown;
 
-function schemasFor(types: ResourceType[], typeSet: TypeSet, customSchema: CustomSchemaSource, flavour: OpenApiFlavour, pathSchemas: string[]): Record<string, JsonObject> {
+function schemasFor(
+  types: ResourceType[],
+  typeSet: TypeSet,
+  customSchema: CustomSchemaSource,
+  flavour: OpenApiFlavour,
+  pathSchemas: string[],
+): Record<string, JsonObject> {
   const builder = new OpenApiSchemaBuilder(typeSet, flavour);
   const groupVersions = new Set<string>();
   for (const t of types) {
@@ -27,7 +33,8 @@ function schemasFor(types: ResourceType[], typeSet: TypeSet, customSchema: Custo
       builder.addKind(kindSchemaName(t), t.group, t.version, t.kind);
     }
     builder.addListKind(listSchemaName(t), kindSchemaName(t), t.group, t.version, t.listKind);
-    if (t.subresources.scale) builder.addKind('io.k8s.api.autoscaling.v1.Scale', 'autoscaling', 'v1', 'Scale');
+    if (t.subresources.scale)
+      builder.addKind('io.k8s.api.autoscaling.v1.Scale', 'autoscaling', 'v1', 'Scale');
     if (t.subresources.eviction) builder.addKind('io.k8s.api.policy.v1.Eviction', 'policy', 'v1', 'Eviction');
     if (t.subresources.binding) builder.addKind('io.k8s.api.core.v1.Binding', '', 'v1', 'Binding');
   }
@@ -39,10 +46,17 @@ function schemasFor(types: ResourceType[], typeSet: TypeSet, customSchema: Custo
   return builder.build();
 }
 
-const INFO = { title: 'Kubernetes', version: `v${SERVED_KUBERNETES_VERSION.major}.${SERVED_KUBERNETES_VERSION.minor}.0` };
+const INFO = {
+  title: 'Kubernetes',
+  version: `v${SERVED_KUBERNETES_VERSION.major}.${SERVED_KUBERNETES_VERSION.minor}.0`,
+};
 
 /** One group version's OpenAPI v3 document (`/openapi/v3/apis/<group>/<version>`). */
-export function openApiV3Document(types: ResourceType[], typeSet: TypeSet, customSchema: CustomSchemaSource): JsonObject {
+export function openApiV3Document(
+  types: ResourceType[],
+  typeSet: TypeSet,
+  customSchema: CustomSchemaSource,
+): JsonObject {
   const { paths, schemaNames } = openApiPaths(types, 'v3');
   return {
     openapi: '3.0.0',
@@ -50,13 +64,24 @@ export function openApiV3Document(types: ResourceType[], typeSet: TypeSet, custo
     paths,
     components: {
       schemas: schemasFor(types, typeSet, customSchema, 'v3', schemaNames),
-      securitySchemes: { BearerToken: { type: 'apiKey', description: 'Bearer Token authentication', name: 'authorization', in: 'header' } },
+      securitySchemes: {
+        BearerToken: {
+          type: 'apiKey',
+          description: 'Bearer Token authentication',
+          name: 'authorization',
+          in: 'header',
+        },
+      },
     },
   };
 }
 
 /** The whole-server OpenAPI v2 (Swagger 2.0) document (`/openapi/v2`). */
-export function openApiV2Document(types: ResourceType[], typeSet: TypeSet, customSchema: CustomSchemaSource): JsonObject {
+export function openApiV2Document(
+  types: ResourceType[],
+  typeSet: TypeSet,
+  customSchema: CustomSchemaSource,
+): JsonObject {
   const { paths, schemaNames } = openApiPaths(types, 'v2');
   return {
     swagger: '2.0',

@@ -1,6 +1,15 @@
 import type { JsonObject } from '../api/index.js';
 import type { ResourceType } from '../registry/index.js';
-import { DELETE_OPTIONS, PATCH, STATUS, WATCH_EVENT, kindSchemaName, listSchemaName, refTo, type OpenApiFlavour } from './openapi-schemas.js';
+import {
+  DELETE_OPTIONS,
+  PATCH,
+  STATUS,
+  WATCH_EVENT,
+  kindSchemaName,
+  listSchemaName,
+  refTo,
+  type OpenApiFlavour,
+} from './openapi-schemas.js';
 import { subresourcesOf } from './documents.js';
 
 type ParamType = 'string' | 'integer' | 'boolean';
@@ -14,14 +23,26 @@ const q = (name: string, type: ParamType, description: string): ParamSpec => ({ 
 
 // The query parameters kube-apiserver documents for each action (k8s.io/apiserver/pkg/endpoints/installer.go
 // adds them from the option structs: ListOptions, CreateOptions, PatchOptions, DeleteOptions, ...).
-const DRY_RUN = q('dryRun', 'string', 'When present, indicates that modifications should not be persisted. Valid values: All.');
-const FIELD_MANAGER = q('fieldManager', 'string', 'A name associated with the actor or entity making these changes.');
+const DRY_RUN = q(
+  'dryRun',
+  'string',
+  'When present, indicates that modifications should not be persisted. Valid values: All.',
+);
+const FIELD_MANAGER = q(
+  'fieldManager',
+  'string',
+  'A name associated with the actor or entity making these changes.',
+);
 const FIELD_VALIDATION = q(
   'fieldValidation',
   'string',
   'How the server handles unknown or duplicate fields in the request body: Ignore, Warn (the default) or Strict.',
 );
-const FORCE = q('force', 'boolean', 'Force apply requests to take over fields owned by other managers. Only for apply patches.');
+const FORCE = q(
+  'force',
+  'boolean',
+  'Force apply requests to take over fields owned by other managers. Only for apply patches.',
+);
 const LIST_PARAMS: ParamSpec[] = [
   q('allowWatchBookmarks', 'boolean', 'Requests watch events of type BOOKMARK.'),
   q('continue', 'string', 'The continue token of a previous paginated list call.'),
@@ -30,22 +51,42 @@ const LIST_PARAMS: ParamSpec[] = [
   q('limit', 'integer', 'The maximum number of objects to return in one page.'),
   q('resourceVersion', 'string', 'Constrains the resource versions a request may be served from.'),
   q('resourceVersionMatch', 'string', 'How resourceVersion is applied to list calls: Exact or NotOlderThan.'),
-  q('sendInitialEvents', 'boolean', 'With watch=true, starts the watch with synthetic events for the current state.'),
+  q(
+    'sendInitialEvents',
+    'boolean',
+    'With watch=true, starts the watch with synthetic events for the current state.',
+  ),
   q('timeoutSeconds', 'integer', 'Timeout for the list/watch call.'),
-  q('watch', 'boolean', 'Watch for changes and return them as a stream of add, update and remove notifications.'),
+  q(
+    'watch',
+    'boolean',
+    'Watch for changes and return them as a stream of add, update and remove notifications.',
+  ),
 ];
 const DELETE_PARAMS: ParamSpec[] = [
   DRY_RUN,
   q('gracePeriodSeconds', 'integer', 'The duration in seconds before the object should be deleted.'),
-  q('ignoreStoreReadErrorWithClusterBreakingPotential', 'boolean', 'Deletes a corrupt object that cannot be read.'),
+  q(
+    'ignoreStoreReadErrorWithClusterBreakingPotential',
+    'boolean',
+    'Deletes a corrupt object that cannot be read.',
+  ),
   q('orphanDependents', 'boolean', 'Deprecated: use propagationPolicy.'),
-  q('propagationPolicy', 'string', 'Whether and how garbage collection is performed: Orphan, Background or Foreground.'),
+  q(
+    'propagationPolicy',
+    'string',
+    'Whether and how garbage collection is performed: Orphan, Background or Foreground.',
+  ),
 ];
 const LOG_PARAMS: ParamSpec[] = [
   q('container', 'string', 'The container for which to stream logs.'),
   q('follow', 'boolean', 'Follow the log stream of the pod.'),
   q('insecureSkipTLSVerifyBackend', 'boolean', 'Skip verifying the serving certificate of the backend.'),
-  q('limitBytes', 'integer', 'The number of bytes to read from the server before terminating the log output.'),
+  q(
+    'limitBytes',
+    'integer',
+    'The number of bytes to read from the server before terminating the log output.',
+  ),
   q('previous', 'boolean', 'Return previous terminated container logs.'),
   q('sinceSeconds', 'integer', 'A relative time in seconds before the current time from which to show logs.'),
   q('stream', 'string', 'The log stream to return: All, Stdout or Stderr.'),
@@ -61,7 +102,17 @@ const EXEC_PARAMS: ParamSpec[] = [
   q('tty', 'boolean', 'Allocate a terminal for this exec call.'),
 ];
 
-type Action = 'get' | 'list' | 'post' | 'put' | 'patch' | 'delete' | 'deletecollection' | 'watch' | 'watchlist' | 'connect';
+type Action =
+  | 'get'
+  | 'list'
+  | 'post'
+  | 'put'
+  | 'patch'
+  | 'delete'
+  | 'deletecollection'
+  | 'watch'
+  | 'watchlist'
+  | 'connect';
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 interface OperationSpec {
@@ -117,69 +168,179 @@ function pathsOf(type: ResourceType): PathSpec[] {
   const kindName = kindSchemaName(type);
   const listName = listSchemaName(type);
   const has = (verb: string): boolean => type.verbs.includes(verb);
-  const base = type.namespaced ? `${prefix}/namespaces/{namespace}/${type.resource}` : `${prefix}/${type.resource}`;
+  const base = type.namespaced
+    ? `${prefix}/namespaces/{namespace}/${type.resource}`
+    : `${prefix}/${type.resource}`;
   const scopeParams = type.namespaced ? ['namespace'] : [];
   const paths: PathSpec[] = [];
 
   const collection: OperationSpec[] = [];
   if (has('list')) {
-    collection.push({ method: 'get', action: 'list', operationId: `list${gv}${ns}${kind}`, description: `list or watch objects of kind ${kind}`, query: LIST_PARAMS, response: listName, gvk });
+    collection.push({
+      method: 'get',
+      action: 'list',
+      operationId: `list${gv}${ns}${kind}`,
+      description: `list or watch objects of kind ${kind}`,
+      query: LIST_PARAMS,
+      response: listName,
+      gvk,
+    });
   }
   if (has('create')) {
     collection.push({
-      method: 'post', action: 'post', operationId: `create${gv}${ns}${kind}`, description: `create ${article(kind)} ${kind}`,
-      query: [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION], body: kindName, response: kindName, created: true, accepted: true, gvk,
+      method: 'post',
+      action: 'post',
+      operationId: `create${gv}${ns}${kind}`,
+      description: `create ${article(kind)} ${kind}`,
+      query: [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION],
+      body: kindName,
+      response: kindName,
+      created: true,
+      accepted: true,
+      gvk,
     });
   }
   if (has('deletecollection')) {
     collection.push({
-      method: 'delete', action: 'deletecollection', operationId: `delete${gv}Collection${ns}${kind}`, description: `delete collection of ${kind}`,
-      query: [...DELETE_PARAMS, ...LIST_PARAMS.filter((p) => !['allowWatchBookmarks', 'watch'].includes(p.name))].sort(byParamName),
-      body: DELETE_OPTIONS, response: STATUS, gvk,
+      method: 'delete',
+      action: 'deletecollection',
+      operationId: `delete${gv}Collection${ns}${kind}`,
+      description: `delete collection of ${kind}`,
+      query: [
+        ...DELETE_PARAMS,
+        ...LIST_PARAMS.filter((p) => !['allowWatchBookmarks', 'watch'].includes(p.name)),
+      ].sort(byParamName),
+      body: DELETE_OPTIONS,
+      response: STATUS,
+      gvk,
     });
   }
   if (collection.length) paths.push({ path: base, pathParams: scopeParams, operations: collection });
 
   const item: OperationSpec[] = [];
-  if (has('get')) item.push({ method: 'get', action: 'get', operationId: `read${gv}${ns}${kind}`, description: `read the specified ${kind}`, query: [], response: kindName, gvk });
+  if (has('get'))
+    item.push({
+      method: 'get',
+      action: 'get',
+      operationId: `read${gv}${ns}${kind}`,
+      description: `read the specified ${kind}`,
+      query: [],
+      response: kindName,
+      gvk,
+    });
   if (has('update')) {
     item.push({
-      method: 'put', action: 'put', operationId: `replace${gv}${ns}${kind}`, description: `replace the specified ${kind}`,
-      query: [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION], body: kindName, response: kindName, created: true, gvk,
+      method: 'put',
+      action: 'put',
+      operationId: `replace${gv}${ns}${kind}`,
+      description: `replace the specified ${kind}`,
+      query: [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION],
+      body: kindName,
+      response: kindName,
+      created: true,
+      gvk,
     });
   }
   if (has('delete')) {
     item.push({
-      method: 'delete', action: 'delete', operationId: `delete${gv}${ns}${kind}`, description: `delete ${article(kind)} ${kind}`,
-      query: DELETE_PARAMS, body: DELETE_OPTIONS, response: STATUS, accepted: true, gvk,
+      method: 'delete',
+      action: 'delete',
+      operationId: `delete${gv}${ns}${kind}`,
+      description: `delete ${article(kind)} ${kind}`,
+      query: DELETE_PARAMS,
+      body: DELETE_OPTIONS,
+      response: STATUS,
+      accepted: true,
+      gvk,
     });
   }
   if (has('patch')) {
     item.push({
-      method: 'patch', action: 'patch', operationId: `patch${gv}${ns}${kind}`, description: `partially update the specified ${kind}`,
-      query: [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION, FORCE], patchBody: true, body: PATCH, response: kindName, created: true, gvk,
+      method: 'patch',
+      action: 'patch',
+      operationId: `patch${gv}${ns}${kind}`,
+      description: `partially update the specified ${kind}`,
+      query: [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION, FORCE],
+      patchBody: true,
+      body: PATCH,
+      response: kindName,
+      created: true,
+      gvk,
     });
   }
-  if (item.length) paths.push({ path: `${base}/{name}`, pathParams: ['name', ...scopeParams], operations: item });
+  if (item.length)
+    paths.push({ path: `${base}/{name}`, pathParams: ['name', ...scopeParams], operations: item });
 
   if (type.namespaced && has('list')) {
     paths.push({
       path: `${prefix}/${type.resource}`,
       pathParams: [],
-      operations: [{ method: 'get', action: 'list', operationId: `list${gv}${kind}ForAllNamespaces`, description: `list or watch objects of kind ${kind}`, query: LIST_PARAMS, response: listName, gvk }],
+      operations: [
+        {
+          method: 'get',
+          action: 'list',
+          operationId: `list${gv}${kind}ForAllNamespaces`,
+          description: `list or watch objects of kind ${kind}`,
+          query: LIST_PARAMS,
+          response: listName,
+          gvk,
+        },
+      ],
     });
   }
   if (has('watch')) {
-    const watchBase = type.namespaced ? `${prefix}/watch/namespaces/{namespace}/${type.resource}` : `${prefix}/watch/${type.resource}`;
-    const watch = (path: string, pathParams: string[], action: Action, id: string, description: string): PathSpec => ({
+    const watchBase = type.namespaced
+      ? `${prefix}/watch/namespaces/{namespace}/${type.resource}`
+      : `${prefix}/watch/${type.resource}`;
+    const watch = (
+      path: string,
+      pathParams: string[],
+      action: Action,
+      id: string,
+      description: string,
+    ): PathSpec => ({
       path,
       pathParams,
-      operations: [{ method: 'get', action, operationId: id, description, query: LIST_PARAMS, response: WATCH_EVENT, gvk }],
+      operations: [
+        {
+          method: 'get',
+          action,
+          operationId: id,
+          description,
+          query: LIST_PARAMS,
+          response: WATCH_EVENT,
+          gvk,
+        },
+      ],
     });
-    paths.push(watch(watchBase, scopeParams, 'watchlist', `watch${gv}${ns}${kind}List`, `watch individual changes to a list of ${kind}. deprecated: use the 'watch' parameter with a list operation instead.`));
-    paths.push(watch(`${watchBase}/{name}`, ['name', ...scopeParams], 'watch', `watch${gv}${ns}${kind}`, `watch changes to an object of kind ${kind}. deprecated: use the 'watch' parameter with a list operation instead, filtered to a single item with the 'fieldSelector' parameter.`));
+    paths.push(
+      watch(
+        watchBase,
+        scopeParams,
+        'watchlist',
+        `watch${gv}${ns}${kind}List`,
+        `watch individual changes to a list of ${kind}. deprecated: use the 'watch' parameter with a list operation instead.`,
+      ),
+    );
+    paths.push(
+      watch(
+        `${watchBase}/{name}`,
+        ['name', ...scopeParams],
+        'watch',
+        `watch${gv}${ns}${kind}`,
+        `watch changes to an object of kind ${kind}. deprecated: use the 'watch' parameter with a list operation instead, filtered to a single item with the 'fieldSelector' parameter.`,
+      ),
+    );
     if (type.namespaced) {
-      paths.push(watch(`${prefix}/watch/${type.resource}`, [], 'watchlist', `watch${gv}${kind}ListForAllNamespaces`, `watch individual changes to a list of ${kind}. deprecated: use the 'watch' parameter with a list operation instead.`));
+      paths.push(
+        watch(
+          `${prefix}/watch/${type.resource}`,
+          [],
+          'watchlist',
+          `watch${gv}${kind}ListForAllNamespaces`,
+          `watch individual changes to a list of ${kind}. deprecated: use the 'watch' parameter with a list operation instead.`,
+        ),
+      );
     }
   }
 
@@ -194,14 +355,37 @@ function pathsOf(type: ResourceType): PathSpec[] {
         path: subPath,
         pathParams,
         operations: [
-          { method: 'get', action: 'get', operationId: `read${gv}${ns}${kind}${Sub}`, description: `read ${sub.name} of the specified ${kind}`, query: [], response: schemaName, gvk: subGvk },
           {
-            method: 'put', action: 'put', operationId: `replace${gv}${ns}${kind}${Sub}`, description: `replace ${sub.name} of the specified ${kind}`,
-            query: [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION], body: schemaName, response: schemaName, created: true, gvk: subGvk,
+            method: 'get',
+            action: 'get',
+            operationId: `read${gv}${ns}${kind}${Sub}`,
+            description: `read ${sub.name} of the specified ${kind}`,
+            query: [],
+            response: schemaName,
+            gvk: subGvk,
           },
           {
-            method: 'patch', action: 'patch', operationId: `patch${gv}${ns}${kind}${Sub}`, description: `partially update ${sub.name} of the specified ${kind}`,
-            query: [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION, FORCE], patchBody: true, body: PATCH, response: schemaName, created: true, gvk: subGvk,
+            method: 'put',
+            action: 'put',
+            operationId: `replace${gv}${ns}${kind}${Sub}`,
+            description: `replace ${sub.name} of the specified ${kind}`,
+            query: [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION],
+            body: schemaName,
+            response: schemaName,
+            created: true,
+            gvk: subGvk,
+          },
+          {
+            method: 'patch',
+            action: 'patch',
+            operationId: `patch${gv}${ns}${kind}${Sub}`,
+            description: `partially update ${sub.name} of the specified ${kind}`,
+            query: [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION, FORCE],
+            patchBody: true,
+            body: PATCH,
+            response: schemaName,
+            created: true,
+            gvk: subGvk,
           },
         ],
       });
@@ -209,12 +393,25 @@ function pathsOf(type: ResourceType): PathSpec[] {
       paths.push({
         path: subPath,
         pathParams,
-        operations: [{ method: 'get', action: 'get', operationId: `read${gv}${ns}${kind}Log`, description: `read log of the specified ${kind}`, query: LOG_PARAMS, gvk }],
+        operations: [
+          {
+            method: 'get',
+            action: 'get',
+            operationId: `read${gv}${ns}${kind}Log`,
+            description: `read log of the specified ${kind}`,
+            query: LOG_PARAMS,
+            gvk,
+          },
+        ],
       });
     } else if (sub.name === 'exec') {
       const connect = (method: Method): OperationSpec => ({
-        method, action: 'connect', operationId: `connect${gv}${capitalize(method)}${ns}${kind}Exec`,
-        description: `connect ${method.toUpperCase()} requests to exec of ${kind}`, query: EXEC_PARAMS, gvk: { group: type.group, version: type.version, kind: 'PodExecOptions' },
+        method,
+        action: 'connect',
+        operationId: `connect${gv}${capitalize(method)}${ns}${kind}Exec`,
+        description: `connect ${method.toUpperCase()} requests to exec of ${kind}`,
+        query: EXEC_PARAMS,
+        gvk: { group: type.group, version: type.version, kind: 'PodExecOptions' },
       });
       paths.push({ path: subPath, pathParams, operations: [connect('get'), connect('post')] });
     } else {
@@ -227,10 +424,20 @@ function pathsOf(type: ResourceType): PathSpec[] {
       paths.push({
         path: subPath,
         pathParams,
-        operations: [{
-          method: 'post', action: 'post', operationId: `create${gv}${ns}${kind}${Sub}`, description: `create ${sub.name} of ${article(kind)} ${kind}`,
-          query: [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION], body: schemaName, response: schemaName, created: true, accepted: true, gvk: subGvk,
-        }],
+        operations: [
+          {
+            method: 'post',
+            action: 'post',
+            operationId: `create${gv}${ns}${kind}${Sub}`,
+            description: `create ${sub.name} of ${article(kind)} ${kind}`,
+            query: [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION],
+            body: schemaName,
+            response: schemaName,
+            created: true,
+            accepted: true,
+            gvk: subGvk,
+          },
+        ],
       });
     }
   }
@@ -290,7 +497,10 @@ const PRETTY: ParamSpec = q('pretty', 'string', "If 'true', then the output is p
 
 function renderOperation(op: OperationSpec, flavour: OpenApiFlavour, tag: string): JsonObject {
   const ref = (name: string): JsonObject => ({ $ref: refTo(flavour, name) });
-  const types = op.action === 'list' || op.action === 'watch' || op.action === 'watchlist' ? WATCH_RESPONSE_TYPES : RESPONSE_TYPES;
+  const types =
+    op.action === 'list' || op.action === 'watch' || op.action === 'watchlist'
+      ? WATCH_RESPONSE_TYPES
+      : RESPONSE_TYPES;
   const responseSchema: JsonObject = op.response ? ref(op.response) : { type: 'string' };
   const codes: [string, string][] = [['200', 'OK']];
   if (op.created) codes.push(['201', 'Created']);
@@ -309,7 +519,8 @@ function renderOperation(op: OperationSpec, flavour: OpenApiFlavour, tag: string
     const content = (schema: JsonObject, mediaTypes: string[]): JsonObject =>
       Object.fromEntries(mediaTypes.map((t) => [t, { schema }]));
     const responses: JsonObject = {};
-    for (const [code, description] of codes) responses[code] = { description, content: content(responseSchema, op.response ? types : ['*/*']) };
+    for (const [code, description] of codes)
+      responses[code] = { description, content: content(responseSchema, op.response ? types : ['*/*']) };
     responses['401'] = { description: 'Unauthorized' };
     return {
       ...common,
@@ -327,7 +538,13 @@ function renderOperation(op: OperationSpec, flavour: OpenApiFlavour, tag: string
     };
   }
   const parameters: JsonObject[] = [];
-  if (op.body) parameters.push({ name: 'body', in: 'body', ...(op.method !== 'delete' ? { required: true } : {}), schema: ref(op.body) });
+  if (op.body)
+    parameters.push({
+      name: 'body',
+      in: 'body',
+      ...(op.method !== 'delete' ? { required: true } : {}),
+      schema: ref(op.body),
+    });
   parameters.push(...op.query.map((p) => v2Param(p, 'query')));
   const responses: JsonObject = {};
   for (const [code, description] of codes) responses[code] = { description, schema: responseSchema };
@@ -335,7 +552,9 @@ function renderOperation(op: OperationSpec, flavour: OpenApiFlavour, tag: string
   return {
     ...common,
     consumes: op.patchBody ? PATCH_TYPES : ['*/*'],
-    produces: op.response ? types : ['text/plain', 'application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'],
+    produces: op.response
+      ? types
+      : ['text/plain', 'application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'],
     schemes: ['https'],
     ...(parameters.length ? { parameters } : {}),
     responses,
@@ -349,7 +568,10 @@ function renderOperation(op: OperationSpec, flavour: OpenApiFlavour, tag: string
  * with its query parameters (kubectl looks for `fieldValidation` on PATCH to decide that the server
  * validates fields itself) and `x-kubernetes-group-version-kind`.
  */
-export function openApiPaths(types: ResourceType[], flavour: OpenApiFlavour): { paths: JsonObject; schemaNames: string[] } {
+export function openApiPaths(
+  types: ResourceType[],
+  flavour: OpenApiFlavour,
+): { paths: JsonObject; schemaNames: string[] } {
   const paths: JsonObject = {};
   const schemaNames = new Set<string>();
   for (const type of types) {
@@ -361,9 +583,18 @@ export function openApiPaths(types: ResourceType[], flavour: OpenApiFlavour): { 
         if (op.body) schemaNames.add(op.body);
         if (op.response) schemaNames.add(op.response);
       }
-      const params = [...p.pathParams.map((n) => ({ name: n, type: 'string' as const, description: PATH_PARAM_DESCRIPTIONS[n] ?? n })), PRETTY];
+      const params = [
+        ...p.pathParams.map((n) => ({
+          name: n,
+          type: 'string' as const,
+          description: PATH_PARAM_DESCRIPTIONS[n] ?? n,
+        })),
+        PRETTY,
+      ];
       item.parameters = params.map((param) =>
-        flavour === 'v3' ? v3Param(param, param === PRETTY ? 'query' : 'path') : v2Param(param, param === PRETTY ? 'query' : 'path'),
+        flavour === 'v3'
+          ? v3Param(param, param === PRETTY ? 'query' : 'path')
+          : v2Param(param, param === PRETTY ? 'query' : 'path'),
       );
       paths[p.path] = item;
     }

@@ -77,7 +77,10 @@ function syntheticMetaTypes(flavour: OpenApiFlavour): Record<string, JsonObject>
       required: ['type', 'object'],
       properties: { object: ref('io.k8s.apimachinery.pkg.runtime.RawExtension'), type: str },
     },
-    [PATCH]: { type: 'object', description: 'Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.' },
+    [PATCH]: {
+      type: 'object',
+      description: 'Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.',
+    },
   };
 }
 
@@ -121,7 +124,8 @@ export class OpenApiSchemaBuilder {
   /** Marks a named type as the schema of a kind (it gets `x-kubernetes-group-version-kind`). */
   addKind(name: string, group: string, version: string, kind: string): void {
     const list = this.gvks.get(name) ?? [];
-    if (!list.some((g) => g.group === group && g.version === version && g.kind === kind)) list.push({ group, version, kind });
+    if (!list.some((g) => g.group === group && g.version === version && g.kind === kind))
+      list.push({ group, version, kind });
     this.gvks.set(name, list);
     this.require(name);
   }
@@ -277,16 +281,22 @@ const NOT_IN_V2 = new Set(['nullable', 'anyOf', 'oneOf', 'allOf', 'not', 'x-kube
  * and metadata filled in (metadata as ObjectMeta), as the CRD OpenAPI builder in
  * k8s.io/apiextensions-apiserver/pkg/controller/openapi/builder does; v2 drops what Swagger 2.0 cannot say.
  */
-export function customResourceSchema(type: ResourceType, openAPIV3Schema: unknown, flavour: OpenApiFlavour): JsonObject {
+export function customResourceSchema(
+  type: ResourceType,
+  openAPIV3Schema: unknown,
+  flavour: OpenApiFlavour,
+): JsonObject {
   const base: JsonObject =
     openAPIV3Schema && typeof openAPIV3Schema === 'object' && !Array.isArray(openAPIV3Schema)
       ? (structuredClone(openAPIV3Schema) as JsonObject)
       : { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
   const schema = flavour === 'v2' ? (toV2(base) as JsonObject) : base;
   schema.type = 'object';
-  const properties = (schema.properties && typeof schema.properties === 'object' && !Array.isArray(schema.properties)
-    ? schema.properties
-    : {}) as JsonObject;
+  const properties = (
+    schema.properties && typeof schema.properties === 'object' && !Array.isArray(schema.properties)
+      ? schema.properties
+      : {}
+  ) as JsonObject;
   const keep = (key: string): JsonObject => {
     const v = properties[key];
     return v && typeof v === 'object' && !Array.isArray(v) && v.type === 'string' ? v : str;

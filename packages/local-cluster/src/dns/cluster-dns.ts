@@ -8,7 +8,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lookup as dnsLookup, type LookupAddress, type LookupOneOptions, type LookupAllOptions } from 'node:dns';
+import {
+  lookup as dnsLookup,
+  type LookupAddress,
+  type LookupOneOptions,
+  type LookupAllOptions,
+} from 'node:dns';
 import type { KubeObject } from '../api/index.js';
 import type { ApiCore } from '../apiserver/index.js';
 import { DnsRecords, type DnsRecord } from './records.js';
@@ -31,7 +36,10 @@ export function findNssWrapper(): string | undefined {
   let found = candidates.find((p) => existsSync(p));
   if (!found) {
     try {
-      found = execFileSync('dpkg', ['-L', 'libnss-wrapper'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      found = execFileSync('dpkg', ['-L', 'libnss-wrapper'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      })
         .split('\n')
         .find((l) => /libnss_wrapper\.so$/.test(l) && existsSync(l));
     } catch {
@@ -75,7 +83,8 @@ export class ClusterDns {
     dns.refresh();
     dns.unsubscribe = core.store.subscribe(
       (e) => {
-        if (e.key.resource === '/pods' || e.key.resource === '/services' || e.key.resource === '/namespaces') dns.schedule();
+        if (e.key.resource === '/pods' || e.key.resource === '/services' || e.key.resource === '/namespaces')
+          dns.schedule();
       },
       { shared: true },
     );
@@ -108,7 +117,10 @@ export class ClusterDns {
     this.pending = undefined;
     const list = (resource: string): KubeObject[] => this.core.store.list(resource, {}).items;
     this.current = DnsRecords.compute(list('/services'), list('/pods'), this.domain);
-    const namespaces = new Set([...this.written.keys(), ...list('/namespaces').map((n) => n.metadata.name ?? '')]);
+    const namespaces = new Set([
+      ...this.written.keys(),
+      ...list('/namespaces').map((n) => n.metadata.name ?? ''),
+    ]);
     for (const ns of namespaces) if (ns) this.writeHosts(ns);
   }
 
@@ -139,7 +151,11 @@ export class ClusterDns {
   }
 }
 
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+type LookupCallback = (
+  err: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void;
 
 /** Options of {@link ClusterResolver}. */
 export interface ClusterResolverOptions {
@@ -186,7 +202,11 @@ export class ClusterResolver {
       });
       return;
     }
-    if ((o as LookupAllOptions).all) cb(null, found.map((address) => ({ address, family: 4 })));
+    if ((o as LookupAllOptions).all)
+      cb(
+        null,
+        found.map((address) => ({ address, family: 4 })),
+      );
     else cb(null, found[0] ?? '', 4);
   };
 }

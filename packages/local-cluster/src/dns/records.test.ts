@@ -13,10 +13,24 @@ const pod = (name: string, ip: string, ready: boolean, extra: Record<string, unk
 describe('DnsRecords', () => {
   it('serves Service, headless member and pod names with the search path', () => {
     const services: KubeObject[] = [
-      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'db', namespace: 'ns' }, spec: { clusterIP: 'None', selector: { app: 'db' } } },
-      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'ns' }, spec: { clusterIP: '127.96.0.10', selector: { app: 'api' } } },
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'db', namespace: 'ns' },
+        spec: { clusterIP: 'None', selector: { app: 'db' } },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'api', namespace: 'ns' },
+        spec: { clusterIP: '127.96.0.10', selector: { app: 'api' } },
+      },
     ];
-    const r = DnsRecords.compute(services, [pod('db-0', '127.100.0.1', true), pod('db-1', '127.101.0.1', false)], 'cluster.local');
+    const r = DnsRecords.compute(
+      services,
+      [pod('db-0', '127.100.0.1', true), pod('db-1', '127.101.0.1', false)],
+      'cluster.local',
+    );
     expect(r.resolve('db.ns.svc.cluster.local')).toEqual(['127.100.0.1']);
     expect(r.resolve('db-0.db', 'ns')).toEqual(['127.100.0.1']);
     // not ready and not publishNotReadyAddresses: no record (endpoints controller)

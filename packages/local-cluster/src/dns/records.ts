@@ -17,7 +17,12 @@ export interface DnsRecord {
 
 interface ServiceView {
   metadata: { name: string; namespace: string };
-  spec: { clusterIP?: string; selector?: Record<string, string>; publishNotReadyAddresses?: boolean; type?: string };
+  spec: {
+    clusterIP?: string;
+    selector?: Record<string, string>;
+    publishNotReadyAddresses?: boolean;
+    type?: string;
+  };
 }
 
 interface PodView {
@@ -30,7 +35,10 @@ function isReady(pod: PodView): boolean {
   return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
-function selects(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+function selects(
+  selector: Record<string, string> | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
   if (!selector || Object.keys(selector).length === 0) return false;
   return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 }
@@ -102,7 +110,12 @@ export class DnsRecords {
    */
   resolve(name: string, namespace = 'default'): string[] {
     const n = name.toLowerCase().replace(/\.$/, '');
-    const candidates = [n, `${n}.${namespace}.svc.${this.domain}`, `${n}.svc.${this.domain}`, `${n}.${this.domain}`];
+    const candidates = [
+      n,
+      `${n}.${namespace}.svc.${this.domain}`,
+      `${n}.svc.${this.domain}`,
+      `${n}.${this.domain}`,
+    ];
     for (const c of candidates) {
       const hit = this.byName.get(c);
       if (hit?.length) return [...hit];

@@ -33,7 +33,8 @@ interface ObjectRef {
   uid: string;
 }
 
-type Job = { kind: 'dependent'; uid: string } | { kind: 'owner'; uid: string } | { kind: 'namespace'; name: string };
+type Job =
+  { kind: 'dependent'; uid: string } | { kind: 'owner'; uid: string } | { kind: 'namespace'; name: string };
 
 const ORPHAN = 'orphan';
 const FOREGROUND = 'foregroundDeletion';
@@ -138,7 +139,8 @@ export class GarbageCollector {
     if (obj.metadata.ownerReferences?.length) this.enqueue({ kind: 'dependent', uid });
     if (obj.metadata.deletionTimestamp) {
       const finalizers = obj.metadata.finalizers ?? [];
-      if (finalizers.includes(ORPHAN) || finalizers.includes(FOREGROUND)) this.enqueue({ kind: 'owner', uid });
+      if (finalizers.includes(ORPHAN) || finalizers.includes(FOREGROUND))
+        this.enqueue({ kind: 'owner', uid });
       if (obj.kind === 'Namespace' && obj.apiVersion === 'v1' && obj.metadata.name) {
         this.enqueue({ kind: 'namespace', name: obj.metadata.name });
       }
@@ -180,7 +182,8 @@ export class GarbageCollector {
 
   private namespaceObject(name: string): KubeObject | undefined {
     for (const [uid, ref] of this.objects) {
-      if (ref.type.kind === 'Namespace' && ref.type.group === '' && ref.name === name) return this.latest.get(uid);
+      if (ref.type.kind === 'Namespace' && ref.type.group === '' && ref.name === name)
+        return this.latest.get(uid);
     }
     return undefined;
   }
@@ -213,7 +216,10 @@ export class GarbageCollector {
         else await this.emptyNamespace(job.name);
       } catch (err) {
         if (!this.running) return;
-        this.logger.debug('garbage collector job failed; retrying', { job: this.jobKey(job), error: String(err) });
+        this.logger.debug('garbage collector job failed; retrying', {
+          job: this.jobKey(job),
+          error: String(err),
+        });
         setTimeout(() => this.enqueue(job), this.retryDelayMs).unref();
       }
     }
@@ -228,7 +234,7 @@ export class GarbageCollector {
     const ref = this.objects.get(uid);
     if (!ref) return;
     const obj = await this.fresh(ref);
-    if (!obj || obj.metadata.deletionTimestamp && !obj.metadata.finalizers?.length) return;
+    if (!obj || (obj.metadata.deletionTimestamp && !obj.metadata.finalizers?.length)) return;
     const owners = obj.metadata.ownerReferences ?? [];
     if (owners.length === 0) return;
     const dangling: OwnerReference[] = [];
@@ -237,7 +243,8 @@ export class GarbageCollector {
     for (const owner of owners) {
       const live = this.ownerAlive(owner);
       if (!live) dangling.push(owner);
-      else if (live.metadata.deletionTimestamp && live.metadata.finalizers?.includes(FOREGROUND)) waiting.push(owner);
+      else if (live.metadata.deletionTimestamp && live.metadata.finalizers?.includes(FOREGROUND))
+        waiting.push(owner);
       else solid.push(owner);
     }
     if (solid.length > 0) {
@@ -262,7 +269,10 @@ export class GarbageCollector {
       policy,
     });
     await this.ignoreNotFound(
-      this.core.delete(ref.type, ref.namespace, ref.name, { propagationPolicy: policy, preconditions: { uid } }),
+      this.core.delete(ref.type, ref.namespace, ref.name, {
+        propagationPolicy: policy,
+        preconditions: { uid },
+      }),
     );
   }
 
@@ -310,7 +320,9 @@ export class GarbageCollector {
       for (const item of list.items) {
         remaining++;
         if (!item.metadata.deletionTimestamp && item.metadata.name) {
-          await this.ignoreNotFound(this.core.delete(type, name, item.metadata.name, { propagationPolicy: 'Background' }));
+          await this.ignoreNotFound(
+            this.core.delete(type, name, item.metadata.name, { propagationPolicy: 'Background' }),
+          );
         }
       }
     }
@@ -321,10 +333,16 @@ export class GarbageCollector {
     }
     const spec = (ns.spec ?? {}) as { finalizers?: string[] };
     if (spec.finalizers?.includes(NAMESPACE_FINALIZER)) {
-      await this.core.update(nsType, '', name, {
-        ...ns,
-        spec: { ...spec, finalizers: spec.finalizers.filter((f) => f !== NAMESPACE_FINALIZER) },
-      }, { subresource: 'finalize' });
+      await this.core.update(
+        nsType,
+        '',
+        name,
+        {
+          ...ns,
+          spec: { ...spec, finalizers: spec.finalizers.filter((f) => f !== NAMESPACE_FINALIZER) },
+        },
+        { subresource: 'finalize' },
+      );
     }
     if (!ns.metadata.finalizers?.length) {
       await this.ignoreNotFound(this.core.delete(nsType, '', name, {}));
@@ -347,7 +365,9 @@ export class GarbageCollector {
     const obj = await this.fresh(ref);
     if (!obj) return;
     change(obj);
-    await this.ignoreNotFound(this.core.update(ref.type, ref.namespace, ref.name, obj, { fieldManager: 'garbage-collector' }));
+    await this.ignoreNotFound(
+      this.core.update(ref.type, ref.namespace, ref.name, obj, { fieldManager: 'garbage-collector' }),
+    );
   }
 
   private async ignoreNotFound<T>(promise: Promise<T>): Promise<T | undefined> {

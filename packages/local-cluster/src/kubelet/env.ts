@@ -45,7 +45,8 @@ function dataOf(obj: KubeObject, secret: boolean): Record<string, string> {
   const data = (obj.data ?? {}) as Record<string, string>;
   for (const [k, v] of Object.entries(data)) out[k] = secret ? Buffer.from(v, 'base64').toString('utf8') : v;
   if (!secret) {
-    for (const [k, v] of Object.entries((obj.binaryData ?? {}) as Record<string, string>)) out[k] = Buffer.from(v, 'base64').toString('utf8');
+    for (const [k, v] of Object.entries((obj.binaryData ?? {}) as Record<string, string>))
+      out[k] = Buffer.from(v, 'base64').toString('utf8');
   }
   return out;
 }
@@ -67,9 +68,13 @@ export function fieldRefValue(pod: KubeObject, fieldPath: string, podIP: string,
     case 'metadata.uid':
       return meta.uid ?? '';
     case 'metadata.labels':
-      return Object.entries(meta.labels ?? {}).map(([k, v]) => `${k}="${v}"`).join('\n');
+      return Object.entries(meta.labels ?? {})
+        .map(([k, v]) => `${k}="${v}"`)
+        .join('\n');
     case 'metadata.annotations':
-      return Object.entries(meta.annotations ?? {}).map(([k, v]) => `${k}="${v}"`).join('\n');
+      return Object.entries(meta.annotations ?? {})
+        .map(([k, v]) => `${k}="${v}"`)
+        .join('\n');
     case 'spec.nodeName':
       return spec.nodeName ?? '';
     case 'spec.serviceAccountName':
@@ -88,7 +93,11 @@ export function fieldRefValue(pod: KubeObject, fieldPath: string, podIP: string,
 /** The environment of one container, in definition order. */
 export function containerEnvironment(
   pod: KubeObject,
-  container: { env?: EnvVar[]; envFrom?: EnvFromSource[]; resources?: { limits?: Record<string, string>; requests?: Record<string, string> } },
+  container: {
+    env?: EnvVar[];
+    envFrom?: EnvFromSource[];
+    resources?: { limits?: Record<string, string>; requests?: Record<string, string> };
+  },
   reader: ObjectReader,
   podIP: string,
   hostIP: string,
@@ -117,7 +126,9 @@ export function containerEnvironment(
         if (value === undefined) {
           if (ref.optional) continue;
           throw new ContainerConfigError(
-            obj ? `couldn't find key ${ref.key} in ${secret ? 'Secret' : 'ConfigMap'} ${ns}/${ref.name ?? ''}` : `${secret ? 'secret' : 'configmap'} "${ref.name ?? ''}" not found`,
+            obj
+              ? `couldn't find key ${ref.key} in ${secret ? 'Secret' : 'ConfigMap'} ${ns}/${ref.name ?? ''}`
+              : `${secret ? 'secret' : 'configmap'} "${ref.name ?? ''}" not found`,
           );
         }
         env[v.name] = value;

@@ -80,7 +80,10 @@ export interface ContainerLogState {
 /** What {@link PodLogs} reads from: the kubelets' view of a pod's containers. */
 export interface PodLogSource {
   /** The pod's containers in spec order, or undefined when no kubelet runs the pod. */
-  containersOf(namespace: string, pod: string): { names: string[]; initNames: string[]; state(name: string): ContainerLogState | undefined } | undefined;
+  containersOf(
+    namespace: string,
+    pod: string,
+  ): { names: string[]; initNames: string[]; state(name: string): ContainerLogState | undefined } | undefined;
   /** Whether the pod exists in the API. */
   podExists(namespace: string, pod: string): boolean;
 }
@@ -121,16 +124,23 @@ export class PodLogs {
    */
   stream(namespace: string, pod: string, opts: PodLogOptions = {}): Readable {
     const { file, path } = this.locate(namespace, pod, opts);
-    const since = opts.sinceTime ? Date.parse(opts.sinceTime) : opts.sinceSeconds !== undefined ? Date.now() - opts.sinceSeconds * 1000 : undefined;
+    const since = opts.sinceTime
+      ? Date.parse(opts.sinceTime)
+      : opts.sinceSeconds !== undefined
+        ? Date.now() - opts.sinceSeconds * 1000
+        : undefined;
     const format = (raw: string): string | undefined => {
       const p = parseLine(raw);
       if (!p) return undefined;
       if (since !== undefined && Date.parse(p.time) < since) return undefined;
       return opts.timestamps ? `${p.time} ${p.text}\n` : `${p.text}\n`;
     };
-    const content = readFileSync(path, 'utf8').split('\n').filter((l) => l);
+    const content = readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((l) => l);
     let lines = content.map(format).filter((l): l is string => l !== undefined);
-    if (opts.tailLines !== undefined && opts.tailLines >= 0) lines = lines.slice(Math.max(0, lines.length - opts.tailLines));
+    if (opts.tailLines !== undefined && opts.tailLines >= 0)
+      lines = lines.slice(Math.max(0, lines.length - opts.tailLines));
     let budget = opts.limitBytes && opts.limitBytes > 0 ? opts.limitBytes : Infinity;
     const out = new Readable({ read() {} });
     const push = (s: string): boolean => {
@@ -168,7 +178,11 @@ export class PodLogs {
     return Buffer.concat(chunks).toString('utf8');
   }
 
-  private locate(namespace: string, pod: string, opts: PodLogOptions): { file?: ContainerLogFile; path: string } {
+  private locate(
+    namespace: string,
+    pod: string,
+    opts: PodLogOptions,
+  ): { file?: ContainerLogFile; path: string } {
     if (!this.source.podExists(namespace, pod)) throw errors.notFound({ group: '', resource: 'pods' }, pod);
     const containers = this.source.containersOf(namespace, pod);
     let name = opts.container;
@@ -177,20 +191,28 @@ export class PodLogs {
       if (names.length === 1) name = names[0];
       else if (containers) {
         // registry/core/pod/strategy.go LogLocation
-        throw errors.badRequest(`a container name must be specified for pod ${pod}, choose one of: [${names.join(' ')}]${containers.initNames.length ? ` or one of the init containers: [${containers.initNames.join(' ')}]` : ''}`);
+        throw errors.badRequest(
+          `a container name must be specified for pod ${pod}, choose one of: [${names.join(' ')}]${containers.initNames.length ? ` or one of the init containers: [${containers.initNames.join(' ')}]` : ''}`,
+        );
       }
     }
-    if (!containers || !name) throw errors.badRequest(`container "${name ?? ''}" in pod "${pod}" is waiting to start: ContainerCreating`);
+    if (!containers || !name)
+      throw errors.badRequest(
+        `container "${name ?? ''}" in pod "${pod}" is waiting to start: ContainerCreating`,
+      );
     if (!containers.names.includes(name) && !containers.initNames.includes(name)) {
       throw errors.badRequest(`container ${name} is not valid for pod ${pod}`);
     }
     const state = containers.state(name);
     if (opts.previous) {
-      if (!state?.previousPath) throw errors.badRequest(`previous terminated container "${name}" in pod "${pod}" not found`);
+      if (!state?.previousPath)
+        throw errors.badRequest(`previous terminated container "${name}" in pod "${pod}" not found`);
       return { path: state.previousPath };
     }
     if (!state?.current) {
-      throw errors.badRequest(`container "${name}" in pod "${pod}" is waiting to start: ${state?.waitingReason ?? 'ContainerCreating'}`);
+      throw errors.badRequest(
+        `container "${name}" in pod "${pod}" is waiting to start: ${state?.waitingReason ?? 'ContainerCreating'}`,
+      );
     }
     return { file: state.current, path: state.current.path };
   }

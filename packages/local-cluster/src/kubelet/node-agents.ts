@@ -85,12 +85,24 @@ export interface NodeAgents {
   readonly faults: Faults;
   readonly logs: PodLogs;
   /** Runs a command in a running container, in its environment. */
-  exec(namespace: string, pod: string, container: string | undefined, command: string[], opts?: ExecOptions): Promise<ExecResult>;
+  exec(
+    namespace: string,
+    pod: string,
+    container: string | undefined,
+    command: string[],
+    opts?: ExecOptions,
+  ): Promise<ExecResult>;
   /**
    * Starts a command in a running container with its streams handed to the caller (`kubectl exec`);
    * throws an ApiError (400) when the container is not running or cannot exec.
    */
-  execStream(namespace: string, pod: string, container: string | undefined, command: string[], opts?: ExecStreamOptions): ExecSession;
+  execStream(
+    namespace: string,
+    pod: string,
+    container: string | undefined,
+    command: string[],
+    opts?: ExecStreamOptions,
+  ): ExecSession;
   /** Throws the ApiError {@link execStream} would throw for this container, without running anything. */
   checkExec(namespace: string, pod: string, container: string | undefined): void;
   readonly dns: ClusterDns;
@@ -103,7 +115,9 @@ export interface NodeAgents {
 /** The default runtimes: busybox and etcd images as processes, everything else simulated. */
 export function defaultRuntimes(): RuntimeRegistry {
   const processes = new ProcessRuntime();
-  return new RuntimeRegistry(new SimulatedRuntime()).register('busybox*', processes).register('quay.io/coreos/etcd:v3.4*', processes);
+  return new RuntimeRegistry(new SimulatedRuntime())
+    .register('busybox*', processes)
+    .register('quay.io/coreos/etcd:v3.4*', processes);
 }
 
 const PODS = { group: '', resource: 'pods' };
@@ -153,9 +167,13 @@ export async function startNodeAgents(core: ApiCore, opts: NodeAgentOptions = {}
     backoffMaxMs: seconds(t.backoffMaxSeconds ?? 300),
     retryMs: seconds(t.retrySeconds ?? 1),
   };
-  const names = Array.isArray(opts.nodes) ? opts.nodes : Array.from({ length: opts.nodes ?? 3 }, (_, i) => `local-node-${i + 1}`);
+  const names = Array.isArray(opts.nodes)
+    ? opts.nodes
+    : Array.from({ length: opts.nodes ?? 3 }, (_, i) => `local-node-${i + 1}`);
   const nodes = new Map<string, SimulatedNode>();
-  names.forEach((name, i) => nodes.set(name, new SimulatedNode(core, name, `127.0.0.${i + 2}`, `127.${100 + i}.0.0/16`, now)));
+  names.forEach((name, i) =>
+    nodes.set(name, new SimulatedNode(core, name, `127.0.0.${i + 2}`, `127.${100 + i}.0.0/16`, now)),
+  );
   const runtimes = opts.runtimes ?? defaultRuntimes();
   const volumesDir = join(dataDir, 'volumes');
   const dns = ClusterDns.start(core, {
@@ -170,7 +188,8 @@ export async function startNodeAgents(core: ApiCore, opts: NodeAgentOptions = {}
   let stopped = false;
 
   const keyOf = (ns: string, name: string): string => `${ns}/${name}`;
-  const podDirOf = (pod: KubeObject): string => join(dataDir, 'pods', `${pod.metadata.namespace}_${pod.metadata.name}_${pod.metadata.uid}`);
+  const podDirOf = (pod: KubeObject): string =>
+    join(dataDir, 'pods', `${pod.metadata.namespace}_${pod.metadata.name}_${pod.metadata.uid}`);
 
   const hostFor = (node: SimulatedNode, pod: KubeObject): WorkerHost => ({
     core,
@@ -213,7 +232,12 @@ export async function startNodeAgents(core: ApiCore, opts: NodeAgentOptions = {}
     const phase = (pod.status as { phase?: string } | undefined)?.phase;
     if (pod.metadata.deletionTimestamp) {
       // nothing runs for it here: the kubelet confirms the deletion at once
-      void core.delete(core.typeOf('', 'v1', 'pods'), ns, name, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } }).catch(() => undefined);
+      void core
+        .delete(core.typeOf('', 'v1', 'pods'), ns, name, {
+          gracePeriodSeconds: 0,
+          preconditions: { uid: pod.metadata.uid },
+        })
+        .catch(() => undefined);
       return;
     }
     if (phase === 'Succeeded' || phase === 'Failed') return;
@@ -248,16 +272,23 @@ export async function startNodeAgents(core: ApiCore, opts: NodeAgentOptions = {}
   for (const node of nodes.values()) await node.register();
   const timers: NodeJS.Timeout[] = [];
   timers.push(
-    setInterval(() => {
-      for (const n of nodes.values()) if (!lost.has(n.name)) void n.renewLease().catch(() => undefined);
-    }, seconds(t.leaseRenewSeconds ?? 10)),
-    setInterval(() => {
-      for (const n of nodes.values()) if (!lost.has(n.name)) void n.postStatus(true).catch(() => undefined);
-    }, seconds(t.nodeStatusSeconds ?? 60)),
+    setInterval(
+      () => {
+        for (const n of nodes.values()) if (!lost.has(n.name)) void n.renewLease().catch(() => undefined);
+      },
+      seconds(t.leaseRenewSeconds ?? 10),
+    ),
+    setInterval(
+      () => {
+        for (const n of nodes.values()) if (!lost.has(n.name)) void n.postStatus(true).catch(() => undefined);
+      },
+      seconds(t.nodeStatusSeconds ?? 60),
+    ),
   );
   for (const timer of timers) timer.unref();
   const scheduler = opts.scheduler === false ? undefined : Scheduler.start(core, { now });
-  for (const p of core.store.list('/pods', {}).items) syncPod(p.metadata.namespace ?? '', p.metadata.name ?? '');
+  for (const p of core.store.list('/pods', {}).items)
+    syncPod(p.metadata.namespace ?? '', p.metadata.name ?? '');
 
   const workerOf = (ns: string, pod: string): PodWorker => {
     const w = workers.get(keyOf(ns, pod));
@@ -273,10 +304,14 @@ export async function startNodeAgents(core: ApiCore, opts: NodeAgentOptions = {}
     const w = workerOf(ns, pod);
     const names = w.containers.map((c) => c.spec.name);
     const name = container ?? (names.length === 1 ? names[0] : undefined);
-    if (!name) throw errors.badRequest(`a container name must be specified for pod ${pod}, choose one of: [${names.join(' ')}]`);
+    if (!name)
+      throw errors.badRequest(
+        `a container name must be specified for pod ${pod}, choose one of: [${names.join(' ')}]`,
+      );
     const rec = w.container(name);
     if (!rec) throw errors.badRequest(`container ${name} is not valid for pod ${pod}`);
-    if (!rec.instance || !('running' in rec.state)) throw errors.badRequest(`unable to upgrade connection: container not found ("${name}")`);
+    if (!rec.instance || !('running' in rec.state))
+      throw errors.badRequest(`unable to upgrade connection: container not found ("${name}")`);
     return rec.instance;
   };
 
@@ -285,7 +320,10 @@ export async function startNodeAgents(core: ApiCore, opts: NodeAgentOptions = {}
     containersOf: (ns, pod) => {
       const w = workers.get(keyOf(ns, pod));
       const obj = core.store.get({ resource: '/pods', namespace: ns, name: pod });
-      const spec = (obj?.spec ?? {}) as { containers?: { name: string }[]; initContainers?: { name: string }[] };
+      const spec = (obj?.spec ?? {}) as {
+        containers?: { name: string }[];
+        initContainers?: { name: string }[];
+      };
       return {
         names: (spec.containers ?? []).map((c) => c.name),
         initNames: (spec.initContainers ?? []).map((c) => c.name),
@@ -299,28 +337,43 @@ export async function startNodeAgents(core: ApiCore, opts: NodeAgentOptions = {}
     const podType = core.typeOf('', 'v1', 'pods');
     for (const p of core.store.list('/pods', {}).items) {
       if ((p.spec as { nodeName?: string } | undefined)?.nodeName !== nodeName) continue;
-      const status = structuredClone((p.status ?? {}) as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] });
+      const status = structuredClone(
+        (p.status ?? {}) as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] },
+      );
       let changed = false;
       for (const c of status.conditions ?? []) {
         if (c.type === 'Ready' && c.status !== 'False') {
           c.status = 'False';
-          c.lastTransitionTime = now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+          c.lastTransitionTime = now()
+            .toISOString()
+            .replace(/\.\d{3}Z$/, 'Z');
           changed = true;
         }
       }
       if (!changed) continue;
-      await core.update(podType, p.metadata.namespace ?? '', p.metadata.name ?? '', { ...p, status }, { subresource: 'status', fieldManager: 'node-controller' }).catch(() => undefined);
+      await core
+        .update(
+          podType,
+          p.metadata.namespace ?? '',
+          p.metadata.name ?? '',
+          { ...p, status },
+          { subresource: 'status', fieldManager: 'node-controller' },
+        )
+        .catch(() => undefined);
     }
   };
 
   const faults: Faults = {
-    killContainer: (ns, pod, container, signal = 'SIGKILL') => workerOf(ns, pod).killContainer(container, signal),
+    killContainer: (ns, pod, container, signal = 'SIGKILL') =>
+      workerOf(ns, pod).killContainer(container, signal),
     setUnready: (ns, pod, unready = true, container) => workerOf(ns, pod).setUnready(container, unready),
     async loseNode(name) {
       const node = nodes.get(name);
       if (!node) throw errors.notFound({ group: '', resource: 'nodes' }, name);
       lost.add(name);
-      const victims = [...workers.entries()].filter(([, w]) => (w.pod.spec as { nodeName?: string }).nodeName === name);
+      const victims = [...workers.entries()].filter(
+        ([, w]) => (w.pod.spec as { nodeName?: string }).nodeName === name,
+      );
       // the node is gone with its processes; the pod directories stay for a recovery
       await Promise.all(
         victims.map(async ([key, w]) => {
@@ -339,11 +392,17 @@ export async function startNodeAgents(core: ApiCore, opts: NodeAgentOptions = {}
       await node.postStatus(true);
       await node.renewLease();
       for (const p of core.store.list('/pods', {}).items) {
-        if ((p.spec as { nodeName?: string } | undefined)?.nodeName === name) syncPod(p.metadata.namespace ?? '', p.metadata.name ?? '');
+        if ((p.spec as { nodeName?: string } | undefined)?.nodeName === name)
+          syncPod(p.metadata.namespace ?? '', p.metadata.name ?? '');
       }
     },
     wipeVolume(ns, claim) {
-      const dir = claimDirectory({ get: (r, n, nm) => core.store.get({ resource: r, namespace: n, name: nm }) }, volumesDir, ns, claim);
+      const dir = claimDirectory(
+        { get: (r, n, nm) => core.store.get({ resource: r, namespace: n, name: nm }) },
+        volumesDir,
+        ns,
+        claim,
+      );
       if (!dir) throw errors.notFound({ group: '', resource: 'persistentvolumeclaims' }, claim);
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true });

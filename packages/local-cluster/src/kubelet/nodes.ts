@@ -7,7 +7,13 @@ import { ApiError, rfc3339, rfc3339Micro, type KubeObject } from '../api/index.j
 import type { ApiCore } from '../apiserver/index.js';
 
 /** The fixed size of a simulated node. */
-export const NODE_CAPACITY = { cpu: '4', memory: '8Gi', pods: '110', 'ephemeral-storage': '100Gi', 'hugepages-2Mi': '0' };
+export const NODE_CAPACITY = {
+  cpu: '4',
+  memory: '8Gi',
+  pods: '110',
+  'ephemeral-storage': '100Gi',
+  'hugepages-2Mi': '0',
+};
 
 /** A condition of node.status. */
 interface NodeCondition {
@@ -20,7 +26,12 @@ interface NodeCondition {
 }
 
 function conditions(ready: boolean, now: string, previous: NodeCondition[] = []): NodeCondition[] {
-  const make = (type: string, status: NodeCondition['status'], reason: string, message: string): NodeCondition => {
+  const make = (
+    type: string,
+    status: NodeCondition['status'],
+    reason: string,
+    message: string,
+  ): NodeCondition => {
     const prev = previous.find((c) => c.type === type);
     return {
       type,
@@ -78,7 +89,10 @@ export class SimulatedNode {
               'kubernetes.io/hostname': this.name,
               'kubernetes.io/os': 'linux',
             },
-            annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
+            annotations: {
+              'node.alpha.kubernetes.io/ttl': '0',
+              'volumes.kubernetes.io/controller-managed-attach-detach': 'true',
+            },
           },
           spec: { podCIDR: this.podCIDR, podCIDRs: [this.podCIDR] },
           status: this.status(true),
@@ -104,7 +118,10 @@ export class SimulatedNode {
       ],
       daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
       nodeInfo: {
-        machineID: this.name.replace(/[^a-z0-9]/g, '').padEnd(32, '0').slice(0, 32),
+        machineID: this.name
+          .replace(/[^a-z0-9]/g, '')
+          .padEnd(32, '0')
+          .slice(0, 32),
         systemUUID: this.name,
         bootID: this.name,
         kernelVersion: 'opkit',
@@ -126,7 +143,10 @@ export class SimulatedNode {
       if (!node) return;
       const next = { ...node, status: this.status(ready, node) };
       try {
-        await this.core.update(nodeType, '', this.name, next, { subresource: 'status', fieldManager: 'kubelet' });
+        await this.core.update(nodeType, '', this.name, next, {
+          subresource: 'status',
+          fieldManager: 'kubelet',
+        });
         return;
       } catch (e) {
         if (!(e instanceof ApiError && e.code === 409)) throw e;
@@ -151,7 +171,13 @@ export class SimulatedNode {
             kind: 'Lease',
             metadata: {
               name: this.name,
-              ...(node ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: this.name, uid: node.metadata.uid ?? '' }] } : {}),
+              ...(node
+                ? {
+                    ownerReferences: [
+                      { apiVersion: 'v1', kind: 'Node', name: this.name, uid: node.metadata.uid ?? '' },
+                    ],
+                  }
+                : {}),
             },
             spec: { holderIdentity: this.name, leaseDurationSeconds: 40, renewTime },
           },
@@ -159,7 +185,13 @@ export class SimulatedNode {
         );
         return;
       }
-      await this.core.update(leaseType, 'kube-node-lease', this.name, { ...lease, spec: { ...(lease.spec as object), holderIdentity: this.name, renewTime } }, { fieldManager: 'kubelet' });
+      await this.core.update(
+        leaseType,
+        'kube-node-lease',
+        this.name,
+        { ...lease, spec: { ...(lease.spec as object), holderIdentity: this.name, renewTime } },
+        { fieldManager: 'kubelet' },
+      );
     } catch (e) {
       if (!(e instanceof ApiError && (e.code === 409 || e.code === 404))) throw e;
     }

@@ -11,7 +11,13 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiError, rfc3339, type KubeObject } from '../api/index.js';
 import type { ApiCore } from '../apiserver/index.js';
-import type { ContainerExit, ContainerRuntime, ContainerSpec, RunningContainer, VolumeDirectory } from '../runtime/index.js';
+import type {
+  ContainerExit,
+  ContainerRuntime,
+  ContainerSpec,
+  RunningContainer,
+  VolumeDirectory,
+} from '../runtime/index.js';
 import { ContainerConfigError, containerEnvironment } from './env.js';
 import { ContainerLogFile, type ContainerLogState } from './logs.js';
 import { runProbe, type ProbeSpec } from './probes.js';
@@ -55,7 +61,17 @@ interface ContainerFullSpec extends ContainerSpec {
 type ContainerState =
   | { waiting: { reason: string; message?: string } }
   | { running: { startedAt: string } }
-  | { terminated: { exitCode: number; reason: string; message?: string; signal?: number; startedAt: string; finishedAt: string; containerID: string } };
+  | {
+      terminated: {
+        exitCode: number;
+        reason: string;
+        message?: string;
+        signal?: number;
+        startedAt: string;
+        finishedAt: string;
+        containerID: string;
+      };
+    };
 
 let containerSeq = 0;
 
@@ -122,8 +138,13 @@ export class PodWorker {
     this.uid = pod.metadata.uid ?? '';
     this.namespace = pod.metadata.namespace ?? '';
     this.name = pod.metadata.name ?? '';
-    const spec = (pod.spec ?? {}) as { containers?: ContainerFullSpec[]; initContainers?: ContainerFullSpec[] };
-    const previous = ((pod.status ?? {}) as { containerStatuses?: { name: string; restartCount?: number }[] }).containerStatuses ?? [];
+    const spec = (pod.spec ?? {}) as {
+      containers?: ContainerFullSpec[];
+      initContainers?: ContainerFullSpec[];
+    };
+    const previous =
+      ((pod.status ?? {}) as { containerStatuses?: { name: string; restartCount?: number }[] })
+        .containerStatuses ?? [];
     this.containers = (spec.containers ?? []).map((c) => {
       const r = new ContainerRecord(c, false);
       // a kubelet that takes a pod over (node recovered) continues its restart counts
@@ -136,13 +157,17 @@ export class PodWorker {
     });
     this.initContainers = (spec.initContainers ?? []).map((c) => new ContainerRecord(c, true));
     for (const r of this.initContainers) r.state = { waiting: { reason: 'PodInitializing' } };
-    if (this.initContainers.length) for (const r of this.containers) r.state = { waiting: { reason: 'PodInitializing' } };
+    if (this.initContainers.length)
+      for (const r of this.containers) r.state = { waiting: { reason: 'PodInitializing' } };
     this.startTime = ((pod.status ?? {}) as { startTime?: string }).startTime ?? rfc3339(host.now());
   }
 
   /** The container record by name (regular or init). */
   container(name: string): ContainerRecord | undefined {
-    return this.containers.find((c) => c.spec.name === name) ?? this.initContainers.find((c) => c.spec.name === name);
+    return (
+      this.containers.find((c) => c.spec.name === name) ??
+      this.initContainers.find((c) => c.spec.name === name)
+    );
   }
 
   private get restartPolicy(): string {
@@ -151,10 +176,13 @@ export class PodWorker {
 
   private later(ms: number, fn: () => void, owner?: ContainerRecord): void {
     const set = owner?.timers ?? this.timers;
-    const t = setTimeout(() => {
-      set.delete(t);
-      if (!this.stopped) fn();
-    }, Math.max(0, ms));
+    const t = setTimeout(
+      () => {
+        set.delete(t);
+        if (!this.stopped) fn();
+      },
+      Math.max(0, ms),
+    );
     set.add(t);
   }
 
@@ -169,7 +197,14 @@ export class PodWorker {
     for (;;) {
       if (this.stopped || this.terminating) return;
       try {
-        this.volumeDirs = prepareVolumes(this.pod, { get: (r, ns, n) => this.host.core.store.get({ resource: r, namespace: ns, name: n }) }, this.host.podDir, this.host.volumesDir, this.podIP, this.host.hostIP);
+        this.volumeDirs = prepareVolumes(
+          this.pod,
+          { get: (r, ns, n) => this.host.core.store.get({ resource: r, namespace: ns, name: n }) },
+          this.host.podDir,
+          this.host.volumesDir,
+          this.podIP,
+          this.host.hostIP,
+        );
         break;
       } catch (e) {
         if (!(e instanceof ContainerConfigError)) throw e;
@@ -215,9 +250,13 @@ export class PodWorker {
     const delay = rec.backoffMs;
     rec.backoffMs = Math.min(rec.backoffMs * 2, t.backoffMaxMs);
     const shown = Math.round(delay / t.seconds(1));
-    const display = shown >= 60 ? `${Math.floor(shown / 60)}m${shown % 60 ? `${shown % 60}s` : ''}` : `${shown}s`;
+    const display =
+      shown >= 60 ? `${Math.floor(shown / 60)}m${shown % 60 ? `${shown % 60}s` : ''}` : `${shown}s`;
     rec.state = {
-      waiting: { reason: 'CrashLoopBackOff', message: `back-off ${display} restarting failed container=${rec.spec.name} pod=${this.name}_${this.namespace}(${this.uid})` },
+      waiting: {
+        reason: 'CrashLoopBackOff',
+        message: `back-off ${display} restarting failed container=${rec.spec.name} pod=${this.name}_${this.namespace}(${this.uid})`,
+      },
     };
     this.queueStatus();
     await new Promise<void>((resolve) => this.later(delay, resolve, rec));
@@ -228,7 +267,8 @@ export class PodWorker {
     if (!instance) return;
     const exit = await instance.exited;
     if (rec.instance !== instance || this.stopped || this.terminating) return;
-    const restart = this.restartPolicy === 'Always' || (this.restartPolicy === 'OnFailure' && exit.exitCode !== 0);
+    const restart =
+      this.restartPolicy === 'Always' || (this.restartPolicy === 'OnFailure' && exit.exitCode !== 0);
     if (!restart) {
       this.checkTerminal();
       this.queueStatus();
@@ -247,7 +287,13 @@ export class PodWorker {
       if (extra > 0) await this.sleep(extra);
       let env: Record<string, string>;
       try {
-        env = containerEnvironment(this.pod, rec.spec as Parameters<typeof containerEnvironment>[1], { get: (r, ns, n) => this.host.core.store.get({ resource: r, namespace: ns, name: n }) }, this.podIP, this.host.hostIP);
+        env = containerEnvironment(
+          this.pod,
+          rec.spec as Parameters<typeof containerEnvironment>[1],
+          { get: (r, ns, n) => this.host.core.store.get({ resource: r, namespace: ns, name: n }) },
+          this.podIP,
+          this.host.hostIP,
+        );
       } catch (e) {
         if (!(e instanceof ContainerConfigError)) throw e;
         rec.state = { waiting: { reason: 'CreateContainerConfigError', message: e.message } };
@@ -260,7 +306,10 @@ export class PodWorker {
       rec.starts++;
       const logPath = join(this.host.podDir, 'logs', rec.spec.name, `${rec.restartCount}.log`);
       if (rec.current) rec.previousPath = rec.current.path;
-      else if (rec.restartCount > 0 && existsSync(join(this.host.podDir, 'logs', rec.spec.name, `${rec.restartCount - 1}.log`))) {
+      else if (
+        rec.restartCount > 0 &&
+        existsSync(join(this.host.podDir, 'logs', rec.spec.name, `${rec.restartCount - 1}.log`))
+      ) {
         rec.previousPath = join(this.host.podDir, 'logs', rec.spec.name, `${rec.restartCount - 1}.log`);
       }
       const log = new ContainerLogFile(logPath);
@@ -287,7 +336,11 @@ export class PodWorker {
         });
       } catch (e) {
         instance = {
-          exited: Promise.resolve({ exitCode: 128, reason: 'StartError', message: e instanceof Error ? e.message : String(e) }),
+          exited: Promise.resolve({
+            exitCode: 128,
+            reason: 'StartError',
+            message: e instanceof Error ? e.message : String(e),
+          }),
           signal() {},
           async exec() {
             return { stdout: '', stderr: 'container is not running\n', exitCode: 126 };
@@ -312,7 +365,12 @@ export class PodWorker {
     }
   }
 
-  private onExit(rec: ContainerRecord, instance: RunningContainer, exit: ContainerExit, startedAt: string): void {
+  private onExit(
+    rec: ContainerRecord,
+    instance: RunningContainer,
+    exit: ContainerExit,
+    startedAt: string,
+  ): void {
     if (rec.instance !== instance) return;
     rec.clearTimers();
     rec.current?.close();
@@ -336,10 +394,13 @@ export class PodWorker {
   /** Probes of a running instance (pkg/kubelet/prober/worker.go). */
   private startProbes(rec: ContainerRecord, instance: RunningContainer): void {
     const s = this.host.timings.seconds;
-    const alive = (): boolean => rec.instance === instance && !this.stopped && !this.terminating && 'running' in rec.state;
+    const alive = (): boolean =>
+      rec.instance === instance && !this.stopped && !this.terminating && 'running' in rec.state;
     const target = {
       podIP: this.podIP,
-      ports: Object.fromEntries((rec.spec.ports ?? []).filter((p) => p.name).map((p) => [p.name ?? '', p.containerPort])),
+      ports: Object.fromEntries(
+        (rec.spec.ports ?? []).filter((p) => p.name).map((p) => [p.name ?? '', p.containerPort]),
+      ),
       exec: (command: string[], opts: { timeoutMs: number }) => instance.exec(command, opts),
     };
     const check = async (kind: 'readiness' | 'liveness' | 'startup', probe: ProbeSpec): Promise<boolean> => {
@@ -348,7 +409,11 @@ export class PodWorker {
       if (verdict !== undefined) return verdict;
       return runProbe(probe, target, s(probe.timeoutSeconds ?? 1));
     };
-    const loop = (kind: 'readiness' | 'liveness' | 'startup', probe: ProbeSpec, onResult: (ok: boolean) => boolean | void): void => {
+    const loop = (
+      kind: 'readiness' | 'liveness' | 'startup',
+      probe: ProbeSpec,
+      onResult: (ok: boolean) => boolean | void,
+    ): void => {
       let successes = 0;
       let failures = 0;
       const tick = async (): Promise<void> => {
@@ -366,7 +431,11 @@ export class PodWorker {
           failures++;
           successes = 0;
         }
-        const threshold = ok ? (kind === 'readiness' ? (probe.successThreshold ?? 1) : 1) : (probe.failureThreshold ?? 3);
+        const threshold = ok
+          ? kind === 'readiness'
+            ? (probe.successThreshold ?? 1)
+            : 1
+          : (probe.failureThreshold ?? 3);
         const count = ok ? successes : failures;
         let done = false;
         if (count >= threshold) done = onResult(ok) === true;
@@ -390,7 +459,8 @@ export class PodWorker {
         return true;
       });
     }
-    if (rec.spec.livenessProbe) loop('liveness', rec.spec.livenessProbe, (ok) => (ok ? undefined : (kill(), true)));
+    if (rec.spec.livenessProbe)
+      loop('liveness', rec.spec.livenessProbe, (ok) => (ok ? undefined : (kill(), true)));
     // without a readiness probe a container is ready once started; a simulated one may still say it is not
     const readiness = rec.spec.readinessProbe ?? (instance.probe ? { periodSeconds: 1 } : undefined);
     if (readiness) {
@@ -407,11 +477,19 @@ export class PodWorker {
 
   private graceSeconds(): number {
     const meta = this.pod.metadata;
-    return meta.deletionGracePeriodSeconds ?? ((this.pod.spec ?? {}) as { terminationGracePeriodSeconds?: number }).terminationGracePeriodSeconds ?? 30;
+    return (
+      meta.deletionGracePeriodSeconds ??
+      ((this.pod.spec ?? {}) as { terminationGracePeriodSeconds?: number }).terminationGracePeriodSeconds ??
+      30
+    );
   }
 
   /** preStop, SIGTERM, wait until the grace deadline, SIGKILL (kuberuntime_container.go killContainer). */
-  private async stopInstance(rec: ContainerRecord, instance: RunningContainer, graceMs: number): Promise<void> {
+  private async stopInstance(
+    rec: ContainerRecord,
+    instance: RunningContainer,
+    graceMs: number,
+  ): Promise<void> {
     const deadline = Date.now() + graceMs;
     this.graceDeadline = Math.max(this.graceDeadline, deadline);
     let exited = false;
@@ -420,11 +498,15 @@ export class PodWorker {
     if (preStop && !exited) {
       const target = {
         podIP: this.podIP,
-        ports: Object.fromEntries((rec.spec.ports ?? []).filter((p) => p.name).map((p) => [p.name ?? '', p.containerPort])),
+        ports: Object.fromEntries(
+          (rec.spec.ports ?? []).filter((p) => p.name).map((p) => [p.name ?? '', p.containerPort]),
+        ),
         exec: (command: string[], opts: { timeoutMs: number }) => instance.exec(command, opts),
       };
       await Promise.race([
-        runProbe(preStop, target, Math.max(1, deadline - Date.now()), (ms) => this.sleep(this.host.timings.seconds(ms / 1000))),
+        runProbe(preStop, target, Math.max(1, deadline - Date.now()), (ms) =>
+          this.sleep(this.host.timings.seconds(ms / 1000)),
+        ),
         this.sleep(Math.max(0, deadline - Date.now())),
       ]);
     }
@@ -433,7 +515,13 @@ export class PodWorker {
       if (exited) return;
       const wait = Math.min(deadline, this.graceDeadline) - Date.now();
       if (wait <= 0) break;
-      await Promise.race([instance.exited, new Promise<void>((resolve) => { this.wake = resolve; this.later(wait, resolve); })]);
+      await Promise.race([
+        instance.exited,
+        new Promise<void>((resolve) => {
+          this.wake = resolve;
+          this.later(wait, resolve);
+        }),
+      ]);
     }
     if (!exited) instance.signal('SIGKILL');
     await instance.exited;
@@ -493,14 +581,19 @@ export class PodWorker {
     }
     if (this.stopped) return;
     if (!this.terminalPhase) {
-      const failed = this.containers.some((c) => !('terminated' in c.state) || c.state.terminated.exitCode !== 0);
+      const failed = this.containers.some(
+        (c) => !('terminated' in c.state) || c.state.terminated.exitCode !== 0,
+      );
       this.terminalPhase = failed ? 'Failed' : 'Succeeded';
     }
     this.queueStatus();
     await this.flushStatus();
     try {
       const podType = this.host.core.typeOf('', 'v1', 'pods');
-      await this.host.core.delete(podType, this.namespace, this.name, { gracePeriodSeconds: 0, preconditions: { uid: this.uid } });
+      await this.host.core.delete(podType, this.namespace, this.name, {
+        gracePeriodSeconds: 0,
+        preconditions: { uid: this.uid },
+      });
     } catch (e) {
       if (!(e instanceof ApiError && (e.code === 404 || e.code === 409))) throw e;
     }
@@ -539,7 +632,8 @@ export class PodWorker {
       if (name && c.spec.name !== name) continue;
       c.unready = unready;
       if (unready) c.ready = false;
-      else if (!c.spec.readinessProbe && c.started && 'running' in c.state && !c.instance?.probe) c.ready = true;
+      else if (!c.spec.readinessProbe && c.started && 'running' in c.state && !c.instance?.probe)
+        c.ready = true;
     }
     this.queueStatus();
   }
@@ -560,7 +654,12 @@ export class PodWorker {
     await this.statusWrite;
   }
 
-  private transition(type: string, status: string, now: string, previous: { type: string; status: string; lastTransitionTime?: string }[]): string {
+  private transition(
+    type: string,
+    status: string,
+    now: string,
+    previous: { type: string; status: string; lastTransitionTime?: string }[],
+  ): string {
     const mine = this.transitions.get(type);
     if (mine && mine.status === status) return mine.time;
     const prev = previous.find((c) => c.type === type);
@@ -586,28 +685,59 @@ export class PodWorker {
   /** The pod status the kubelet reports (kubelet_pods.go generateAPIPodStatus). */
   buildStatus(current: KubeObject): Record<string, unknown> {
     const now = rfc3339(this.host.now());
-    const old = (current.status ?? {}) as { conditions?: { type: string; status: string; lastTransitionTime?: string }[]; qosClass?: string };
+    const old = (current.status ?? {}) as {
+      conditions?: { type: string; status: string; lastTransitionTime?: string }[];
+      qosClass?: string;
+    };
     const prevConditions = old.conditions ?? [];
-    const phase = this.terminalPhase ?? (this.initialized && this.containers.some((c) => 'running' in c.state || c.starts > 0) ? 'Running' : 'Pending');
+    const phase =
+      this.terminalPhase ??
+      (this.initialized && this.containers.some((c) => 'running' in c.state || c.starts > 0)
+        ? 'Running'
+        : 'Pending');
     const unready = this.containers.filter((c) => !c.ready).map((c) => c.spec.name);
-    const incompleteInit = this.initialized ? [] : this.initContainers.filter((c) => !('terminated' in c.state && c.state.terminated.exitCode === 0)).map((c) => c.spec.name);
+    const incompleteInit = this.initialized
+      ? []
+      : this.initContainers
+          .filter((c) => !('terminated' in c.state && c.state.terminated.exitCode === 0))
+          .map((c) => c.spec.name);
     const terminal = !!this.terminalPhase;
     const readyStatus = !terminal && unready.length === 0 ? 'True' : 'False';
-    const cond = (type: string, status: string, extra: Record<string, string> = {}): Record<string, unknown> => ({
+    const cond = (
+      type: string,
+      status: string,
+      extra: Record<string, string> = {},
+    ): Record<string, unknown> => ({
       type,
       status,
       lastProbeTime: null,
       lastTransitionTime: this.transition(type, status, now, prevConditions),
       ...extra,
     });
-    const notReady: Record<string, string> = terminal ? { reason: 'PodCompleted' } : { reason: 'ContainersNotReady', message: `containers with unready status: [${unready.join(' ')}]` };
-    const sandboxReady = !this.stopped && !(terminal && this.containers.every((c) => !c.instance || 'terminated' in c.state));
+    const notReady: Record<string, string> = terminal
+      ? { reason: 'PodCompleted' }
+      : { reason: 'ContainersNotReady', message: `containers with unready status: [${unready.join(' ')}]` };
+    const sandboxReady =
+      !this.stopped && !(terminal && this.containers.every((c) => !c.instance || 'terminated' in c.state));
     const conditions = [
       cond('PodReadyToStartContainers', sandboxReady ? 'True' : 'False'),
-      cond('Initialized', incompleteInit.length ? 'False' : 'True', incompleteInit.length ? { reason: 'ContainersNotInitialized', message: `containers with incomplete status: [${incompleteInit.join(' ')}]` } : terminal && this.initContainers.length ? { reason: 'PodCompleted' } : {}),
+      cond(
+        'Initialized',
+        incompleteInit.length ? 'False' : 'True',
+        incompleteInit.length
+          ? {
+              reason: 'ContainersNotInitialized',
+              message: `containers with incomplete status: [${incompleteInit.join(' ')}]`,
+            }
+          : terminal && this.initContainers.length
+            ? { reason: 'PodCompleted' }
+            : {},
+      ),
       cond('Ready', readyStatus, readyStatus === 'True' ? {} : notReady),
       cond('ContainersReady', readyStatus, readyStatus === 'True' ? {} : notReady),
-      ...prevConditions.filter((c) => !['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady'].includes(c.type)),
+      ...prevConditions.filter(
+        (c) => !['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady'].includes(c.type),
+      ),
     ];
     return {
       ...(old as Record<string, unknown>),
@@ -618,7 +748,9 @@ export class PodWorker {
       podIP: this.podIP,
       podIPs: [{ ip: this.podIP }],
       startTime: this.startTime,
-      ...(this.initContainers.length ? { initContainerStatuses: this.initContainers.map((c) => this.containerStatus(c)) } : {}),
+      ...(this.initContainers.length
+        ? { initContainerStatuses: this.initContainers.map((c) => this.containerStatus(c)) }
+        : {}),
       containerStatuses: this.containers.map((c) => this.containerStatus(c)),
     };
   }
@@ -627,11 +759,21 @@ export class PodWorker {
     if (this.stopped) return;
     const podType = this.host.core.typeOf('', 'v1', 'pods');
     for (let attempt = 0; attempt < 5; attempt++) {
-      const current = this.host.core.store.get({ resource: '/pods', namespace: this.namespace, name: this.name });
+      const current = this.host.core.store.get({
+        resource: '/pods',
+        namespace: this.namespace,
+        name: this.name,
+      });
       if (!current || current.metadata.uid !== this.uid) return;
       const status = this.buildStatus(current);
       try {
-        await this.host.core.update(podType, this.namespace, this.name, { ...current, status }, { subresource: 'status', fieldManager: 'kubelet' });
+        await this.host.core.update(
+          podType,
+          this.namespace,
+          this.name,
+          { ...current, status },
+          { subresource: 'status', fieldManager: 'kubelet' },
+        );
         return;
       } catch (e) {
         if (e instanceof ApiError && e.code === 409) continue;

@@ -11,7 +11,13 @@ import type { ExecResult } from '../runtime/index.js';
 /** core/v1 Probe (and the handler part of LifecycleHandler). */
 export interface ProbeSpec {
   exec?: { command?: string[] };
-  httpGet?: { path?: string; port: number | string; host?: string; scheme?: string; httpHeaders?: { name: string; value: string }[] };
+  httpGet?: {
+    path?: string;
+    port: number | string;
+    host?: string;
+    scheme?: string;
+    httpHeaders?: { name: string; value: string }[];
+  };
   tcpSocket?: { port: number | string; host?: string };
   grpc?: { port: number; service?: string };
   sleep?: { seconds: number };
@@ -38,7 +44,12 @@ function portOf(port: number | string, target: ProbeTarget): number | undefined 
 }
 
 /** Runs one probe (or lifecycle handler); true on success. */
-export async function runProbe(probe: ProbeSpec, target: ProbeTarget, timeoutMs: number, sleep?: (ms: number) => Promise<void>): Promise<boolean> {
+export async function runProbe(
+  probe: ProbeSpec,
+  target: ProbeTarget,
+  timeoutMs: number,
+  sleep?: (ms: number) => Promise<void>,
+): Promise<boolean> {
   if (probe.exec) {
     const r = await target.exec(probe.exec.command ?? [], { timeoutMs });
     return r.exitCode === 0;

@@ -36,19 +36,28 @@ export interface StoreReader {
 }
 
 /** The directory of a PVC's data: the bound PV's hostPath, or `<volumesDir>/pvc-<uid>`. */
-export function claimDirectory(reader: StoreReader, volumesDir: string, namespace: string, claim: string): string | undefined {
+export function claimDirectory(
+  reader: StoreReader,
+  volumesDir: string,
+  namespace: string,
+  claim: string,
+): string | undefined {
   const pvc = reader.get('/persistentvolumeclaims', namespace, claim);
   if (!pvc) return undefined;
   const volumeName = (pvc.spec as { volumeName?: string } | undefined)?.volumeName;
   const pv = volumeName ? reader.get('/persistentvolumes', '', volumeName) : undefined;
-  const hostPath = (pv?.spec as { hostPath?: { path?: string }; local?: { path?: string } } | undefined);
-  return hostPath?.hostPath?.path ?? hostPath?.local?.path ?? join(volumesDir, `pvc-${pvc.metadata.uid ?? claim}`);
+  const hostPath = pv?.spec as { hostPath?: { path?: string }; local?: { path?: string } } | undefined;
+  return (
+    hostPath?.hostPath?.path ?? hostPath?.local?.path ?? join(volumesDir, `pvc-${pvc.metadata.uid ?? claim}`)
+  );
 }
 
 function writeItems(dir: string, data: Record<string, string>, items: KeyToPath[] | undefined): void {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const entries = items?.length ? items.filter((i) => i.key in data).map((i) => [i.path, data[i.key] ?? ''] as const) : Object.entries(data);
+  const entries = items?.length
+    ? items.filter((i) => i.key in data).map((i) => [i.path, data[i.key] ?? ''] as const)
+    : Object.entries(data);
   for (const [path, value] of entries) {
     const file = join(dir, path);
     mkdirSync(dirname(file), { recursive: true });
@@ -67,11 +76,14 @@ export function prepareVolumes(
 ): Map<string, string> {
   const ns = pod.metadata.namespace ?? '';
   const dirs = new Map<string, string>();
-  for (const v of ((pod.spec as { volumes?: VolumeSpec[] } | undefined)?.volumes ?? [])) {
+  for (const v of (pod.spec as { volumes?: VolumeSpec[] } | undefined)?.volumes ?? []) {
     const local = join(podDir, 'volumes', v.name);
     if (v.persistentVolumeClaim) {
       const dir = claimDirectory(reader, volumesDir, ns, v.persistentVolumeClaim.claimName);
-      if (!dir) throw new ContainerConfigError(`persistentvolumeclaim "${v.persistentVolumeClaim.claimName}" not found`);
+      if (!dir)
+        throw new ContainerConfigError(
+          `persistentvolumeclaim "${v.persistentVolumeClaim.claimName}" not found`,
+        );
       mkdirSync(dir, { recursive: true });
       dirs.set(v.name, dir);
     } else if (v.hostPath) {
@@ -86,7 +98,8 @@ export function prepareVolumes(
       }
       const raw = (obj?.data ?? {}) as Record<string, string>;
       const data: Record<string, string> = {};
-      for (const [k, val] of Object.entries(raw)) data[k] = secret ? Buffer.from(val, 'base64').toString('utf8') : val;
+      for (const [k, val] of Object.entries(raw))
+        data[k] = secret ? Buffer.from(val, 'base64').toString('utf8') : val;
       writeItems(local, data, secret ? v.secret?.items : v.configMap?.items);
       dirs.set(v.name, local);
     } else if (v.downwardAPI) {
@@ -106,7 +119,10 @@ export function prepareVolumes(
 }
 
 /** The mounts of one container as local directories. */
-export function containerMounts(container: { volumeMounts?: VolumeMount[] }, dirs: Map<string, string>): VolumeDirectory[] {
+export function containerMounts(
+  container: { volumeMounts?: VolumeMount[] },
+  dirs: Map<string, string>,
+): VolumeDirectory[] {
   const out: VolumeDirectory[] = [];
   for (const m of container.volumeMounts ?? []) {
     const base = dirs.get(m.name);

@@ -8,7 +8,10 @@ export type Logger = winston.Logger;
 
 /** A logger that drops everything. */
 export function silentLogger(): Logger {
-  return winston.createLogger({ silent: true, transports: [new winston.transports.Console({ silent: true })] });
+  return winston.createLogger({
+    silent: true,
+    transports: [new winston.transports.Console({ silent: true })],
+  });
 }
 
 /** A human-readable logger for the CLI: level, component and message, then structured fields. */

@@ -16,12 +16,15 @@ describe('applyJsonPatch', () => {
   const original = { metadata: { name: 'a', labels: { x: '1' } }, spec: { replicas: 1, items: [1, 2] } };
 
   it('applies operations without changing the input', () => {
-    const result = applyJsonPatch(original, JSON.stringify([
-      { op: 'replace', path: '/spec/replicas', value: 3 },
-      { op: 'add', path: '/spec/items/-', value: 3 },
-      { op: 'remove', path: '/metadata/labels/x' },
-      { op: 'test', path: '/spec/replicas', value: 3 },
-    ]));
+    const result = applyJsonPatch(
+      original,
+      JSON.stringify([
+        { op: 'replace', path: '/spec/replicas', value: 3 },
+        { op: 'add', path: '/spec/items/-', value: 3 },
+        { op: 'remove', path: '/metadata/labels/x' },
+        { op: 'test', path: '/spec/replicas', value: 3 },
+      ]),
+    );
     expect(result).toEqual({ metadata: { name: 'a', labels: {} }, spec: { replicas: 3, items: [1, 2, 3] } });
     expect(original.spec.replicas).toBe(1);
   });
@@ -42,14 +45,20 @@ describe('applyJsonPatch', () => {
 
   it('answers bodies that are no patch with 400', () => {
     expect(failure(() => applyJsonPatch(original, 'not json')).code).toBe(400);
-    expect(failure(() => applyJsonPatch(original, '{"op":"add"}')).message).toMatch(/cannot unmarshal object/);
+    expect(failure(() => applyJsonPatch(original, '{"op":"add"}')).message).toMatch(
+      /cannot unmarshal object/,
+    );
   });
 });
 
 describe('applyMergePatch', () => {
   it('merges objects, deletes with null and replaces lists', () => {
     const original = { a: { b: 1, c: 2 }, l: [1, 2], k: 'v' };
-    expect(applyMergePatch(original, '{"a":{"b":null,"d":3},"l":[3]}')).toEqual({ a: { c: 2, d: 3 }, l: [3], k: 'v' });
+    expect(applyMergePatch(original, '{"a":{"b":null,"d":3},"l":[3]}')).toEqual({
+      a: { c: 2, d: 3 },
+      l: [3],
+      k: 'v',
+    });
     expect(original.a.b).toBe(1);
   });
 

@@ -43,14 +43,20 @@ function operationFailure(op: Operation, name: string): string {
 export function applyJsonPatch(original: object, patch: PatchInput): JsonObject {
   const ops = parsePatch(patch);
   if (!Array.isArray(ops)) {
-    throw errors.badRequest(`json: cannot unmarshal ${goKindName(ops)} into Go value of type jsonpatch.Patch`);
+    throw errors.badRequest(
+      `json: cannot unmarshal ${goKindName(ops)} into Go value of type jsonpatch.Patch`,
+    );
   }
   if (ops.length > MAX_JSON_PATCH_OPERATIONS) {
-    throw errors.tooLarge(`The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${ops.length}`);
+    throw errors.tooLarge(
+      `The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${ops.length}`,
+    );
   }
   for (const op of ops) {
     if (op === null || typeof op !== 'object' || Array.isArray(op)) {
-      throw errors.badRequest(`json: cannot unmarshal ${goKindName(op)} into Go value of type jsonpatch.Operation`);
+      throw errors.badRequest(
+        `json: cannot unmarshal ${goKindName(op)} into Go value of type jsonpatch.Operation`,
+      );
     }
   }
   let document: JsonValue = copyOriginal(original);
@@ -65,7 +71,9 @@ export function applyJsonPatch(original: object, patch: PatchInput): JsonObject 
     }
   }
   if (document === null || typeof document !== 'object' || Array.isArray(document)) {
-    throw errors.badRequest(`json: cannot unmarshal ${goKindName(document)} into Go value of type map[string]interface {}`);
+    throw errors.badRequest(
+      `json: cannot unmarshal ${goKindName(document)} into Go value of type map[string]interface {}`,
+    );
   }
   return document;
 }

@@ -26,7 +26,9 @@ export function applyMergePatch(original: object, patch: PatchInput): JsonObject
   const parsed = parsePatch(patch, () => 'Invalid JSON Patch');
   if (parsed === null) throw errors.badRequest('Invalid JSON Patch');
   if (!isJsonObject(parsed)) {
-    throw errors.badRequest(`json: cannot unmarshal ${goKindName(parsed)} into Go value of type map[string]interface {}`);
+    throw errors.badRequest(
+      `json: cannot unmarshal ${goKindName(parsed)} into Go value of type map[string]interface {}`,
+    );
   }
   return mergePatchValue(copyOriginal(original), parsed) as JsonObject;
 }

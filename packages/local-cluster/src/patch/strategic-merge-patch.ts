@@ -14,7 +14,15 @@
 import { ApiError, errors, isJsonObject, type JsonObject, type JsonValue } from '../api/index.js';
 import type { TypeRef, TypeSet } from '../schema/index.js';
 import { goSliceStable } from './go-stable-sort.js';
-import { copyOriginal, goFormat, goKindName, parsePatch, unclassified, unprocessable, type PatchInput } from './patch-input.js';
+import {
+  copyOriginal,
+  goFormat,
+  goKindName,
+  parsePatch,
+  unclassified,
+  unprocessable,
+  type PatchInput,
+} from './patch-input.js';
 
 const DIRECTIVE = '$patch';
 const REPLACE = 'replace';
@@ -162,7 +170,12 @@ function isDeleteDirective(item: JsonValue): boolean {
 }
 
 /** Sorts `toSort` by the order of `order` (normalizeSliceOrder); delete directives go last. */
-function normalizeSliceOrder(toSort: JsonValue[], order: JsonValue[], mergeKey: string, kind: ElementKind): JsonValue[] {
+function normalizeSliceOrder(
+  toSort: JsonValue[],
+  order: JsonValue[],
+  mergeKey: string,
+  kind: ElementKind,
+): JsonValue[] {
   let items = [...toSort];
   let toDelete: JsonValue[] = [];
   if (kind === 'object') {
@@ -182,7 +195,13 @@ function normalizeSliceOrder(toSort: JsonValue[], order: JsonValue[], mergeKey: 
 }
 
 /** Interleaves server-only items into the patch items by the live order (mergeSortedSlice). */
-function mergeSortedSlice(left: JsonValue[], right: JsonValue[], serverOrder: JsonValue[], mergeKey: string, kind: ElementKind): JsonValue[] {
+function mergeSortedSlice(
+  left: JsonValue[],
+  right: JsonValue[],
+  serverOrder: JsonValue[],
+  mergeKey: string,
+  kind: ElementKind,
+): JsonValue[] {
   const out: JsonValue[] = [];
   let i = 0;
   let j = 0;
@@ -215,7 +234,12 @@ function normalizeElementOrder(
 }
 
 /** Splits `list` into the items present in `by` and the rest (partition*ByPresentInList). */
-function partitionByPresence(list: JsonValue[], by: JsonValue[], mergeKey: string, kind: ElementKind): [JsonValue[], JsonValue[]] {
+function partitionByPresence(
+  list: JsonValue[],
+  by: JsonValue[],
+  mergeKey: string,
+  kind: ElementKind,
+): [JsonValue[], JsonValue[]] {
   const present: JsonValue[] = [];
   const absent: JsonValue[] = [];
   for (const v of list) {
@@ -244,9 +268,11 @@ class StrategicMerger {
 
   listMeta(atom: TypeRef | undefined): ListPatchMeta {
     const list = atom?.list;
-    if (!list || list.elementRelationship !== 'associative') return { merge: false, mergeKey: '', element: undefined };
+    if (!list || list.elementRelationship !== 'associative')
+      return { merge: false, mergeKey: '', element: undefined };
     const keys = list.keys ?? [];
-    const mergeKey = keys.length === 0 ? '' : (SMP_MERGE_KEY_BY_LIST_KEYS[keys.join(',')] ?? (keys[0] as string));
+    const mergeKey =
+      keys.length === 0 ? '' : (SMP_MERGE_KEY_BY_LIST_KEYS[keys.join(',')] ?? (keys[0] as string));
     return { merge: true, mergeKey, element: this.typeSet.resolve(list.elementType) };
   }
 
@@ -279,7 +305,12 @@ class StrategicMerger {
       if (isJsonObject(originalValue)) {
         original[key] = this.mergeMap(originalValue, patchValue as JsonObject, fieldType);
       } else if (Array.isArray(originalValue)) {
-        original[key] = this.mergeSliceHandler(originalValue, patchValue as JsonValue[], fieldType, isDeleteList);
+        original[key] = this.mergeSliceHandler(
+          originalValue,
+          patchValue as JsonValue[],
+          fieldType,
+          isDeleteList,
+        );
       } else {
         original[key] = patchValue;
       }
@@ -349,24 +380,48 @@ class StrategicMerger {
 
       let merged: JsonValue[];
       if (foundOriginal && !foundPatch) merged = originalItems;
-      else if (!foundOriginal && foundPatch) merged = patchItems.filter((v) => !(isJsonObject(v) && DIRECTIVE in v));
-      else if (foundOriginal && foundPatch) merged = this.mergeSliceHandler(originalItems, patchItems, listType, false);
+      else if (!foundOriginal && foundPatch)
+        merged = patchItems.filter((v) => !(isJsonObject(v) && DIRECTIVE in v));
+      else if (foundOriginal && foundPatch)
+        merged = this.mergeSliceHandler(originalItems, patchItems, listType, false);
       else continue;
 
       const kind = sliceElementKind(originalItems, patchItems) ?? (meta.mergeKey ? 'object' : 'scalar');
-      const [inOrder, serverOnly] = partitionByPresence(merged, order, meta.mergeKey, meta.mergeKey ? 'object' : 'scalar');
-      original[listKey] = normalizeElementOrder(inOrder, serverOnly, order, originalItems, meta.mergeKey, kind);
+      const [inOrder, serverOnly] = partitionByPresence(
+        merged,
+        order,
+        meta.mergeKey,
+        meta.mergeKey ? 'object' : 'scalar',
+      );
+      original[listKey] = normalizeElementOrder(
+        inOrder,
+        serverOnly,
+        order,
+        originalItems,
+        meta.mergeKey,
+        kind,
+      );
       delete patch[listKey];
     }
   }
 
-  mergeSliceHandler(original: JsonValue[], patch: JsonValue[], listType: TypeRef | undefined, isDeleteList: boolean): JsonValue[] {
+  mergeSliceHandler(
+    original: JsonValue[],
+    patch: JsonValue[],
+    listType: TypeRef | undefined,
+    isDeleteList: boolean,
+  ): JsonValue[] {
     const meta = this.listMeta(listType);
     if (!meta.merge) return patch;
     return this.mergeSlice(original, patch, meta, isDeleteList);
   }
 
-  mergeSlice(original: JsonValue[], patch: JsonValue[], meta: ListPatchMeta, isDeleteList: boolean): JsonValue[] {
+  mergeSlice(
+    original: JsonValue[],
+    patch: JsonValue[],
+    meta: ListPatchMeta,
+    isDeleteList: boolean,
+  ): JsonValue[] {
     if (original.length === 0 && patch.length === 0) return original;
     const kind = sliceElementKind(original, patch) as ElementKind;
     let serverOrder = original;
@@ -386,7 +441,11 @@ class StrategicMerger {
         const patchItem = item as JsonObject;
         if (!(meta.mergeKey in patchItem)) throw noMergeKey(patchItem, meta.mergeKey);
         const at = findByKey(merged, meta.mergeKey, patchItem[meta.mergeKey]);
-        merged[at >= 0 ? at : merged.length] = this.mergeMap(at >= 0 ? (merged[at] as JsonObject) : {}, patchItem, meta.element);
+        merged[at >= 0 ? at : merged.length] = this.mergeMap(
+          at >= 0 ? (merged[at] as JsonObject) : {},
+          patchItem,
+          meta.element,
+        );
       }
     }
     const mergeKey = kind === 'object' ? meta.mergeKey : '';
@@ -398,7 +457,11 @@ class StrategicMerger {
    * Handles list elements carrying `$patch` (mergeSliceWithSpecialElements): `delete` removes the
    * matching elements, `replace` makes the other patch elements the whole list.
    */
-  applyListDirectives(original: JsonValue[], patch: JsonValue[], mergeKey: string): [JsonValue[], JsonValue[]] {
+  applyListDirectives(
+    original: JsonValue[],
+    patch: JsonValue[],
+    mergeKey: string,
+  ): [JsonValue[], JsonValue[]] {
     let remaining = original;
     const plain: JsonValue[] = [];
     let replace = false;
@@ -475,7 +538,9 @@ export function applyStrategicMergePatch(
   const result = copyOriginal(original);
   if (parsed === null) return result;
   if (!isJsonObject(parsed)) {
-    throw errors.badRequest(`json: cannot unmarshal ${goKindName(parsed)} into Go value of type map[string]interface {}`);
+    throw errors.badRequest(
+      `json: cannot unmarshal ${goKindName(parsed)} into Go value of type map[string]interface {}`,
+    );
   }
   const root = typeName ? typeSet.resolve({ namedType: typeName }) : undefined;
   return new StrategicMerger(typeSet).mergeMap(result, parsed, root);

@@ -31,7 +31,8 @@ const QUANTITY = 'k8s.io.apimachinery.pkg.api.resource.Quantity';
 const INT_OR_STRING = 'k8s.io.apimachinery.pkg.util.intstr.IntOrString';
 const RAW_EXTENSION = 'k8s.io.apimachinery.pkg.runtime.RawExtension';
 /** Go `[]string` types that protobuf wraps in a message `{ repeated string items = 1 }`. */
-const STRING_SLICES = /^k8s\.io\.(api\.[a-z]+\.v[0-9a-z]+\.ExtraValue|apimachinery\.pkg\.apis\.meta\.v1\.Verbs)$/;
+const STRING_SLICES =
+  /^k8s\.io\.(api\.[a-z]+\.v[0-9a-z]+\.ExtraValue|apimachinery\.pkg\.apis\.meta\.v1\.Verbs)$/;
 /** The Unix seconds of Go's zero time.Time (0001-01-01T00:00:00Z), which metav1.Time encodes as null. */
 const GO_ZERO_TIME_SECONDS = -62135596800n;
 /** Nesting deeper than any Kubernetes type needs is refused rather than followed. */
@@ -76,7 +77,9 @@ export function decodeKubernetesProtobuf(body: Uint8Array, expected?: ExpectedTy
 
 function decodeEnvelope(body: Uint8Array, expected: ExpectedType | undefined, depth: number): JsonObject {
   if (body.length < MAGIC.length || MAGIC.some((byte, i) => body[i] !== byte)) {
-    throw new MalformedProtobufError('the body does not start with the Kubernetes protobuf prefix "k8s\\x00"');
+    throw new MalformedProtobufError(
+      'the body does not start with the Kubernetes protobuf prefix "k8s\\x00"',
+    );
   }
   const unknown = readFields(body.subarray(MAGIC.length));
   const typeMeta = readFields(lastBytes(unknown, 1) ?? new Uint8Array());
@@ -95,7 +98,9 @@ function decodeEnvelope(body: Uint8Array, expected: ExpectedType | undefined, de
   const def = name ? messageDef(name) : undefined;
   if (!def) {
     // The wording of runtime.Scheme's notRegisteredErr.
-    throw errors.badRequest(`no kind "${kind}" is registered for version "${apiVersion}" in the protobuf encoding`);
+    throw errors.badRequest(
+      `no kind "${kind}" is registered for version "${apiVersion}" in the protobuf encoding`,
+    );
   }
   const object = decodeMessage(lastBytes(unknown, 2) ?? new Uint8Array(), def, depth + 1);
   return { apiVersion, kind, ...object };
@@ -135,7 +140,9 @@ function lastBytes(fields: Map<number, WireValue[]>, number: number): Uint8Array
   const values = fields.get(number);
   const last = values?.[values.length - 1];
   if (last && last.wireType !== WireType.lengthDelimited) {
-    throw new MalformedProtobufError(`field ${number} has wire type ${last.wireType}, expected length-delimited`);
+    throw new MalformedProtobufError(
+      `field ${number} has wire type ${last.wireType}, expected length-delimited`,
+    );
   }
   return last?.bytes;
 }
@@ -192,7 +199,11 @@ function decodeRepeated(values: WireValue[], field: FieldDef, depth: number): Js
   for (const value of values) {
     if (!isScalar(field.type)) {
       out.push(decodeValue(field.type, lengthDelimited(value, field), depth));
-    } else if (value.wireType === WireType.lengthDelimited && field.type !== 'string' && field.type !== 'bytes') {
+    } else if (
+      value.wireType === WireType.lengthDelimited &&
+      field.type !== 'string' &&
+      field.type !== 'bytes'
+    ) {
       // A packed run of numbers (proto3 style); gogo writes them unpacked, but both are valid.
       const reader = new WireReader(value.bytes ?? new Uint8Array());
       const wireType = PACKED_WIRE_TYPE[field.type];
@@ -220,9 +231,15 @@ function decodeMap(values: WireValue[], field: FieldDef, depth: number): JsonObj
     const entryValues = entry.get(2);
     let decoded: JsonValue;
     if (isScalar(valueType)) {
-      decoded = entryValues ? scalar(valueType, entryValues[entryValues.length - 1], field) : zeroOf(valueType);
+      decoded = entryValues
+        ? scalar(valueType, entryValues[entryValues.length - 1], field)
+        : zeroOf(valueType);
     } else {
-      decoded = decodeValue(valueType, concat((entryValues ?? []).map((v) => lengthDelimited(v, field))), depth);
+      decoded = decodeValue(
+        valueType,
+        concat((entryValues ?? []).map((v) => lengthDelimited(v, field))),
+        depth,
+      );
     }
     out[String(key)] = decoded;
   }
@@ -231,7 +248,9 @@ function decodeMap(values: WireValue[], field: FieldDef, depth: number): JsonObj
 
 function lengthDelimited(value: WireValue, field: FieldDef): Uint8Array {
   if (value.wireType !== WireType.lengthDelimited || !value.bytes) {
-    throw new MalformedProtobufError(`field "${field.jsonName}" has wire type ${value.wireType}, expected length-delimited`);
+    throw new MalformedProtobufError(
+      `field "${field.jsonName}" has wire type ${value.wireType}, expected length-delimited`,
+    );
   }
   return value.bytes;
 }
@@ -277,7 +296,8 @@ function decodeValue(typeName: string, bytes: Uint8Array, depth: number): JsonVa
  */
 function embeddedJson(raw: Uint8Array | undefined, depth: number): JsonValue {
   if (!raw || raw.length === 0) return null;
-  if (raw.length >= MAGIC.length && MAGIC.every((byte, i) => raw[i] === byte)) return decodeEnvelope(raw, undefined, depth + 1);
+  if (raw.length >= MAGIC.length && MAGIC.every((byte, i) => raw[i] === byte))
+    return decodeEnvelope(raw, undefined, depth + 1);
   try {
     return JSON.parse(utf8.decode(raw)) as JsonValue;
   } catch {
@@ -296,10 +316,19 @@ function lastVarint(fields: Map<number, WireValue[]>, number: number): bigint | 
 
 const VARINT_TYPES = new Set(['int32', 'int64', 'uint32', 'uint64', 'sint32', 'sint64', 'bool', 'enum']);
 const PACKED_WIRE_TYPE: Record<string, number> = {
-  int32: WireType.varint, int64: WireType.varint, uint32: WireType.varint, uint64: WireType.varint,
-  sint32: WireType.varint, sint64: WireType.varint, bool: WireType.varint,
-  fixed32: WireType.fixed32, sfixed32: WireType.fixed32, float: WireType.fixed32,
-  fixed64: WireType.fixed64, sfixed64: WireType.fixed64, double: WireType.fixed64,
+  int32: WireType.varint,
+  int64: WireType.varint,
+  uint32: WireType.varint,
+  uint64: WireType.varint,
+  sint32: WireType.varint,
+  sint64: WireType.varint,
+  bool: WireType.varint,
+  fixed32: WireType.fixed32,
+  sfixed32: WireType.fixed32,
+  float: WireType.fixed32,
+  fixed64: WireType.fixed64,
+  sfixed64: WireType.fixed64,
+  double: WireType.fixed64,
 };
 
 function isScalar(type: string): boolean {
@@ -318,9 +347,12 @@ function isZero(value: JsonValue): boolean {
 
 /** A scalar in its Go encoding/json form: numbers, booleans, strings, and base64 for bytes. */
 function scalar(type: string, value: WireValue, field: FieldDef): JsonValue {
-  const expectedWireType = type === 'string' || type === 'bytes' ? WireType.lengthDelimited : PACKED_WIRE_TYPE[type];
+  const expectedWireType =
+    type === 'string' || type === 'bytes' ? WireType.lengthDelimited : PACKED_WIRE_TYPE[type];
   if (value.wireType !== expectedWireType) {
-    throw new MalformedProtobufError(`field "${field.jsonName}" has wire type ${value.wireType}, expected ${expectedWireType}`);
+    throw new MalformedProtobufError(
+      `field "${field.jsonName}" has wire type ${value.wireType}, expected ${expectedWireType}`,
+    );
   }
   if (VARINT_TYPES.has(type)) {
     const v = value.varint ?? 0n;

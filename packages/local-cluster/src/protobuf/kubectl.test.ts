@@ -48,14 +48,29 @@ const COMMANDS: Record<string, string[]> = {
   ingress: ['ingress', 'ing', '--rule=foo.com/bar*=svc:8080,tls=my-cert'],
   priorityclass: ['priorityclass', 'high', '--value=1000', '--description=high priority'],
   serviceaccount: ['serviceaccount', 'sa'],
-  clusterrolebinding: ['clusterrolebinding', 'crb', '--clusterrole=view', '--user=alice', '--serviceaccount=default:sa'],
+  clusterrolebinding: [
+    'clusterrolebinding',
+    'crb',
+    '--clusterrole=view',
+    '--user=alice',
+    '--serviceaccount=default:sa',
+  ],
 };
 
-function run(kubeconfig: string, args: string[], binary = kubectl): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  kubeconfig: string,
+  args: string[],
+  binary = kubectl,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(binary ?? 'kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 30_000, env: { ...process.env, HOME: dirname(kubeconfig) } }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      binary ?? 'kubectl',
+      ['--kubeconfig', kubeconfig, ...args],
+      { timeout: 30_000, env: { ...process.env, HOME: dirname(kubeconfig) } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -95,16 +110,34 @@ if (!kubectl) {
           const contentType = req.headers['content-type'] ?? '';
           captured.push({ method: req.method ?? '', url: req.url ?? '', contentType, body });
           try {
-            const object = isProtobufContentType(contentType) ? decodeKubernetesProtobuf(body) : body.length ? (JSON.parse(body.toString()) as unknown) : {};
+            const object = isProtobufContentType(contentType)
+              ? decodeKubernetesProtobuf(body)
+              : body.length
+                ? (JSON.parse(body.toString()) as unknown)
+                : {};
             let answer: unknown = object;
-            if (req.method === 'GET') answer = { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'c', namespace: 'default' } };
-            if (req.method === 'DELETE') answer = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 200 };
-            if (req.url?.includes('/token')) answer = { ...(object as object), status: { token: 'abc', expirationTimestamp: '2030-01-01T00:00:00Z' } };
+            if (req.method === 'GET')
+              answer = { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'c', namespace: 'default' } };
+            if (req.method === 'DELETE')
+              answer = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 200 };
+            if (req.url?.includes('/token'))
+              answer = {
+                ...(object as object),
+                status: { token: 'abc', expirationTimestamp: '2030-01-01T00:00:00Z' },
+              };
             res.writeHead(req.method === 'POST' ? 201 : 200, { 'Content-Type': 'application/json' });
             res.end(JSON.stringify(answer));
           } catch (err) {
             res.writeHead(400, { 'Content-Type': 'application/json' });
-            res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: String(err), code: 400 }));
+            res.end(
+              JSON.stringify({
+                kind: 'Status',
+                apiVersion: 'v1',
+                status: 'Failure',
+                message: String(err),
+                code: 400,
+              }),
+            );
           }
         });
       });
@@ -163,21 +196,39 @@ if (!kubectl) {
       it(`kubectl ${version} create deployment: the body (JSON or protobuf) is what --dry-run=client -o json prints`, async () => {
         const cache = ['--cache-dir', join(dir, `cache-${version}`)];
         const args = COMMANDS.deployment;
-        const dryRun = await run(kubeconfig, ['create', '--dry-run=client', '-o', 'json', ...cache, ...args], binary);
+        const dryRun = await run(
+          kubeconfig,
+          ['create', '--dry-run=client', '-o', 'json', ...cache, ...args],
+          binary,
+        );
         expect(dryRun.stderr).toBe('');
         const before = captured.length;
         const created = await run(kubeconfig, ['create', ...cache, ...args], binary);
         expect(created.stderr).toBe('');
         const post = captured.slice(before).find((c) => c.method === 'POST');
         if (!post) throw new Error('no POST captured');
-        const body = isProtobufContentType(post.contentType) ? decodeKubernetesProtobuf(post.body) : (JSON.parse(post.body.toString()) as unknown);
+        const body = isProtobufContentType(post.contentType)
+          ? decodeKubernetesProtobuf(post.body)
+          : (JSON.parse(post.body.toString()) as unknown);
         expect(body).toEqual(JSON.parse(dryRun.stdout));
       });
     }
 
     it('create token: decodes the TokenRequest sent to the serviceaccounts/token subresource', async () => {
       const before = captured.length;
-      const r = await run(kubeconfig, ['create', 'token', 'sa', '--duration=1h', '--audience=a', '--audience=b', '--bound-object-kind=Pod', '--bound-object-name=p', '--bound-object-uid=u1', '--cache-dir', join(dir, 'cache')]);
+      const r = await run(kubeconfig, [
+        'create',
+        'token',
+        'sa',
+        '--duration=1h',
+        '--audience=a',
+        '--audience=b',
+        '--bound-object-kind=Pod',
+        '--bound-object-name=p',
+        '--bound-object-uid=u1',
+        '--cache-dir',
+        join(dir, 'cache'),
+      ]);
       expect(r.stderr).toBe('');
       expect(r.stdout.trim()).toBe('abc');
       const post = captured.slice(before).find((c) => c.method === 'POST');
@@ -200,7 +251,15 @@ if (!kubectl) {
 
     it('sends DeleteOptions of a delete as JSON (nothing to decode)', async () => {
       const before = captured.length;
-      const deleted = await run(kubeconfig, ['delete', 'configmap', 'c', '--cascade=foreground', '--wait=false', '--cache-dir', join(dir, 'cache')]);
+      const deleted = await run(kubeconfig, [
+        'delete',
+        'configmap',
+        'c',
+        '--cascade=foreground',
+        '--wait=false',
+        '--cache-dir',
+        join(dir, 'cache'),
+      ]);
       expect(deleted.stderr).toBe('');
       expect(deleted.code).toBe(0);
       const request = captured.slice(before).find((c) => c.method === 'DELETE');

@@ -41,7 +41,9 @@ const parsed = new Map<string, MessageDef>();
 
 function messagesFile(): MessagesFile {
   // data/ sits at the package root: two levels up from both src/protobuf and dist/protobuf.
-  file ??= JSON.parse(readFileSync(new URL('../../data/protobuf-messages.json', import.meta.url), 'utf8')) as MessagesFile;
+  file ??= JSON.parse(
+    readFileSync(new URL('../../data/protobuf-messages.json', import.meta.url), 'utf8'),
+  ) as MessagesFile;
   return file;
 }
 

@@ -43,7 +43,8 @@ export class WireReader {
   varint(): bigint {
     let result = 0n;
     for (let shift = 0n; shift < 70n; shift += 7n) {
-      if (this.pos >= this.bytes.length) throw new MalformedProtobufError('unexpected end of data in a varint');
+      if (this.pos >= this.bytes.length)
+        throw new MalformedProtobufError('unexpected end of data in a varint');
       const byte = this.bytes[this.pos++];
       result |= BigInt(byte & 0x7f) << shift;
       if ((byte & 0x80) === 0) return BigInt.asUintN(64, result);
@@ -63,7 +64,9 @@ export class WireReader {
   lengthDelimited(): Uint8Array {
     const length = this.varint();
     if (length > BigInt(this.bytes.length - this.pos)) {
-      throw new MalformedProtobufError(`length ${length} exceeds the ${this.bytes.length - this.pos} bytes left`);
+      throw new MalformedProtobufError(
+        `length ${length} exceeds the ${this.bytes.length - this.pos} bytes left`,
+      );
     }
     return this.take(Number(length));
   }

@@ -25,8 +25,20 @@ describe('ResourceRegistry', () => {
   it('serves the built-in kinds with upstream discovery facts', () => {
     const r = ResourceRegistry.withBuiltins();
     const pods = r.get('', 'v1', 'pods');
-    expect(pods).toMatchObject({ kind: 'Pod', singular: 'pod', shortNames: ['po'], categories: ['all'], namespaced: true });
-    expect(pods?.subresources).toEqual({ status: true, log: true, exec: true, eviction: true, binding: true });
+    expect(pods).toMatchObject({
+      kind: 'Pod',
+      singular: 'pod',
+      shortNames: ['po'],
+      categories: ['all'],
+      namespaced: true,
+    });
+    expect(pods?.subresources).toEqual({
+      status: true,
+      log: true,
+      exec: true,
+      eviction: true,
+      binding: true,
+    });
     expect(pods?.schemaTypeName).toBe('io.k8s.api.core.v1.Pod');
     const sts = r.byKind('apps', 'v1', 'StatefulSet');
     expect(sts?.resource).toBe('statefulsets');
@@ -62,7 +74,11 @@ describe('ResourceRegistry', () => {
     r.add(widget('v1'));
     r.add(widget('v1beta2', { served: false }));
     expect(calls).toBe(3);
-    expect(r.groups().at(-1)).toEqual({ name: 'opkit.dev', versions: ['v1', 'v1alpha1'], preferredVersion: 'v1' });
+    expect(r.groups().at(-1)).toEqual({
+      name: 'opkit.dev',
+      versions: ['v1', 'v1alpha1'],
+      preferredVersion: 'v1',
+    });
     expect(r.get('opkit.dev', 'v1beta2', 'widgets')).toBeUndefined();
     r.add(widget('v1', { shortNames: ['w'] }));
     expect(r.byKind('opkit.dev', 'v1', 'Widget')?.shortNames).toEqual(['w']);

@@ -68,7 +68,8 @@ export class ResourceRegistry {
     for (const t of removed) {
       this.types.splice(this.types.indexOf(t), 1);
       this.byResource.delete(key(t.group, t.version, t.resource));
-      if (this.byKindKey.get(key(t.group, t.version, t.kind)) === t) this.byKindKey.delete(key(t.group, t.version, t.kind));
+      if (this.byKindKey.get(key(t.group, t.version, t.kind)) === t)
+        this.byKindKey.delete(key(t.group, t.version, t.kind));
     }
     this.changed();
   }

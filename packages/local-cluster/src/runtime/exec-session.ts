@@ -33,7 +33,9 @@ export function bufferedExecSession(
     let result: ExecResult;
     try {
       const text = await Promise.race([input, killedPromise.then(() => undefined)]);
-      result = killed ? await killedPromise : await Promise.race([run(text !== undefined ? { stdin: text } : {}), killedPromise]);
+      result = killed
+        ? await killedPromise
+        : await Promise.race([run(text !== undefined ? { stdin: text } : {}), killedPromise]);
     } catch (e) {
       result = { stdout: '', stderr: `${e instanceof Error ? e.message : String(e)}\n`, exitCode: 126 };
     }

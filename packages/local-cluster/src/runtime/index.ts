@@ -16,7 +16,12 @@ export type {
   VolumeDirectory,
 } from './types.js';
 export { RuntimeRegistry, imageMatches, type ImagePattern } from './registry.js';
-export { SimulatedRuntime, type SimulatedBehaviour, type SimulatedContainerContext, type SimulatedRuntimeOptions } from './simulated.js';
+export {
+  SimulatedRuntime,
+  type SimulatedBehaviour,
+  type SimulatedContainerContext,
+  type SimulatedRuntimeOptions,
+} from './simulated.js';
 export {
   ProcessRuntime,
   defaultProcessImages,

@@ -54,7 +54,10 @@ export interface ProcessRuntimeOptions {
 export const defaultProcessImages: { pattern: ImagePattern; image: ProcessImage }[] = [
   {
     pattern: 'quay.io/coreos/etcd:v3.4*',
-    image: { entrypoint: ['etcd'], binaries: { '/usr/local/bin/etcd': 'etcd', '/usr/local/bin/etcdctl': 'etcdctl', '/etcd': 'etcd' } },
+    image: {
+      entrypoint: ['etcd'],
+      binaries: { '/usr/local/bin/etcd': 'etcd', '/usr/local/bin/etcdctl': 'etcdctl', '/etcd': 'etcd' },
+    },
   },
   { pattern: 'busybox*', image: { cmd: ['sh'] } },
 ];
@@ -83,7 +86,10 @@ export function rewriteMountPaths(value: string, volumes: readonly VolumeDirecto
 
 /** Replaces the hosts `0.0.0.0`, `127.0.0.1` and `localhost` by the pod's IP. */
 export function rewriteLoopback(value: string, podIP: string): string {
-  return value.replace(/(^|[\s/=,@[])(0\.0\.0\.0|127\.0\.0\.1|localhost)(?=$|[\s:/,\]])/g, (_m, pre: string) => `${pre}${podIP}`);
+  return value.replace(
+    /(^|[\s/=,@[])(0\.0\.0\.0|127\.0\.0\.1|localhost)(?=$|[\s:/,\]])/g,
+    (_m, pre: string) => `${pre}${podIP}`,
+  );
 }
 
 function exitOf(code: number | null, signal: NodeJS.Signals | null): ContainerExit {
@@ -164,8 +170,8 @@ export class ProcessRuntime implements ContainerRuntime {
     const c = ctx.container;
     const lookup = (name: string): string | undefined => ctx.env[name];
     const expand = (s: string): string => this.rewrite(ctx, expandVariables(s, lookup));
-    const command = (c.command?.length ? c.command : image.entrypoint ?? []).map(expand);
-    const args = (c.args ?? (c.command?.length ? [] : image.cmd ?? [])).map(expand);
+    const command = (c.command?.length ? c.command : (image.entrypoint ?? [])).map(expand);
+    const args = (c.args ?? (c.command?.length ? [] : (image.cmd ?? []))).map(expand);
     const argv = [...command, ...args];
     const env = this.environment(ctx);
     const cwd = this.workingDirectory(ctx, ctx.scratchDirectory);
@@ -216,7 +222,10 @@ function finished(exit: ContainerExit): RunningContainer {
       return { stdout: '', stderr: 'container is not running\n', exitCode: 126 };
     },
     execStream(_command, opts) {
-      return bufferedExecSession(async () => ({ stdout: '', stderr: 'container is not running\n', exitCode: 126 }), opts);
+      return bufferedExecSession(
+        async () => ({ stdout: '', stderr: 'container is not running\n', exitCode: 126 }),
+        opts,
+      );
     },
   };
 }
@@ -232,7 +241,12 @@ function runCommand(
       resolve({ stdout: '', stderr: 'no command\n', exitCode: 126 });
       return;
     }
-    const child = spawn(resolveExecutable(file), rest, { env: opts.env, cwd: opts.cwd, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(resolveExecutable(file), rest, {
+      env: opts.env,
+      cwd: opts.cwd,
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -249,7 +263,13 @@ function runCommand(
     child.once('error', (e: NodeJS.ErrnoException) => {
       if (timer) clearTimeout(timer);
       // exit code 127 as a shell reports a command that is not found
-      resolve({ stdout, stderr: stderr + (e.code === 'ENOENT' ? `exec: "${file}": executable file not found in $PATH\n` : `${e.message}\n`), exitCode: e.code === 'ENOENT' ? 127 : 126 });
+      resolve({
+        stdout,
+        stderr:
+          stderr +
+          (e.code === 'ENOENT' ? `exec: "${file}": executable file not found in $PATH\n` : `${e.message}\n`),
+        exitCode: e.code === 'ENOENT' ? 127 : 126,
+      });
     });
     child.once('close', (code, signal) => {
       if (timer) clearTimeout(timer);
@@ -270,7 +290,8 @@ function streamCommand(
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const [file, ...rest] = argv;
-  if (!file) return bufferedExecSession(async () => ({ stdout: '', stderr: 'no command\n', exitCode: 126 }), opts);
+  if (!file)
+    return bufferedExecSession(async () => ({ stdout: '', stderr: 'no command\n', exitCode: 126 }), opts);
   const child = spawn(resolveExecutable(file), rest, {
     env: opts.env,
     cwd: opts.cwd,
@@ -298,7 +319,10 @@ function streamCommand(
     };
     child.once('error', (e: NodeJS.ErrnoException) => {
       // exit code 127 as a shell reports a command that is not found
-      finish(e.code === 'ENOENT' ? 127 : 126, e.code === 'ENOENT' ? `exec: "${file}": executable file not found in $PATH\n` : `${e.message}\n`);
+      finish(
+        e.code === 'ENOENT' ? 127 : 126,
+        e.code === 'ENOENT' ? `exec: "${file}": executable file not found in $PATH\n` : `${e.message}\n`,
+      );
     });
     // 'close' comes once the output pipes are drained as well
     child.once('close', (code, signal) => finish(exitOf(code, signal).exitCode));

@@ -1,5 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
-import { ProcessRuntime, RuntimeRegistry, SimulatedRuntime, expandVariables, imageMatches, rewriteLoopback, rewriteMountPaths, volumeEnvName } from './index.js';
+import {
+  ProcessRuntime,
+  RuntimeRegistry,
+  SimulatedRuntime,
+  expandVariables,
+  imageMatches,
+  rewriteLoopback,
+  rewriteMountPaths,
+  volumeEnvName,
+} from './index.js';
 
 describe('runtime helpers', () => {
   it('expands $(VAR) as the kubelet does', () => {
@@ -22,10 +31,12 @@ describe('runtime helpers', () => {
       { name: 'data', mountPath: '/var/lib/etcd', directory: '/tmp/d' },
       { name: 'conf', mountPath: '/etc', directory: '/tmp/c' },
     ];
-    expect(rewriteMountPaths('--data-dir=/var/lib/etcd/member --conf /etc/x /etcetera', vols)).toBe('--data-dir=/tmp/d/member --conf /tmp/c/x /etcetera');
-    expect(rewriteLoopback('--listen=http://0.0.0.0:2379,http://localhost:2380 localhostname', '127.100.0.5')).toBe(
-      '--listen=http://127.100.0.5:2379,http://127.100.0.5:2380 localhostname',
+    expect(rewriteMountPaths('--data-dir=/var/lib/etcd/member --conf /etc/x /etcetera', vols)).toBe(
+      '--data-dir=/tmp/d/member --conf /tmp/c/x /etcetera',
     );
+    expect(
+      rewriteLoopback('--listen=http://0.0.0.0:2379,http://localhost:2380 localhostname', '127.100.0.5'),
+    ).toBe('--listen=http://127.100.0.5:2379,http://127.100.0.5:2380 localhostname');
     expect(volumeEnvName('etcd-data')).toBe('OPKIT_VOLUME_ETCD_DATA');
   });
 });

@@ -5,7 +5,14 @@
  */
 import { errors } from '../api/index.js';
 import { bufferedExecSession } from './exec-session.js';
-import type { ContainerContext, ContainerExit, ContainerRuntime, ExecOptions, ExecResult, RunningContainer } from './types.js';
+import type {
+  ContainerContext,
+  ContainerExit,
+  ContainerRuntime,
+  ExecOptions,
+  ExecResult,
+  RunningContainer,
+} from './types.js';
 
 /** What a behaviour sees: the container's context, an abort signal for its end, and a way to exit. */
 export interface SimulatedContainerContext extends ContainerContext {
@@ -68,7 +75,8 @@ export class SimulatedRuntime implements ContainerRuntime {
     let started = false;
     const ctx: SimulatedContainerContext = Object.assign(Object.create(base) as ContainerContext, {
       signal: abort.signal,
-      exit: (exitCode: number, message?: string) => finish({ exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', ...(message ? { message } : {}) }),
+      exit: (exitCode: number, message?: string) =>
+        finish({ exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', ...(message ? { message } : {}) }),
     }) as SimulatedContainerContext;
     const behaviour = this.opts.behaviour?.(ctx);
     const stopBehaviour = async (): Promise<void> => {
@@ -104,19 +112,29 @@ export class SimulatedRuntime implements ContainerRuntime {
         if (ended) return;
         // a simulated program handles SIGTERM by stopping cleanly (exit 0); SIGKILL is 128+9
         void stopBehaviour().then(() =>
-          finish(signal === 'SIGKILL' ? { exitCode: 137, signal, reason: 'Error' } : { exitCode: 0, reason: 'Completed' }),
+          finish(
+            signal === 'SIGKILL'
+              ? { exitCode: 137, signal, reason: 'Error' }
+              : { exitCode: 0, reason: 'Completed' },
+          ),
         );
         if (signal === 'SIGKILL') finish({ exitCode: 137, signal, reason: 'Error' });
       },
       async exec(command, execOpts) {
         if (behaviour?.exec) return behaviour.exec(command, execOpts);
-        return { stdout: '', stderr: `exec ${JSON.stringify(command)}: not supported by the simulated container\n`, exitCode: 126 };
+        return {
+          stdout: '',
+          stderr: `exec ${JSON.stringify(command)}: not supported by the simulated container\n`,
+          exitCode: 126,
+        };
       },
       checkExec,
       execStream(command, streamOpts) {
         checkExec();
         const hook = (execOpts: ExecOptions): Promise<ExecResult> =>
-          behaviour?.exec ? behaviour.exec(command, execOpts) : Promise.resolve({ stdout: '', stderr: '', exitCode: 126 });
+          behaviour?.exec
+            ? behaviour.exec(command, execOpts)
+            : Promise.resolve({ stdout: '', stderr: '', exitCode: 126 });
         return bufferedExecSession(hook, streamOpts);
       },
       probe(kind) {

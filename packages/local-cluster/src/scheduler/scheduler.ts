@@ -35,7 +35,11 @@ interface PodSpecView {
   nodeName?: string;
   schedulerName?: string;
   nodeSelector?: Record<string, string>;
-  affinity?: { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: NodeSelectorTerm[] } } };
+  affinity?: {
+    nodeAffinity?: {
+      requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: NodeSelectorTerm[] };
+    };
+  };
   tolerations?: Toleration[];
   volumes?: { name: string; persistentVolumeClaim?: { claimName: string } }[];
 }
@@ -68,7 +72,8 @@ export function nodeFits(pod: KubeObject, node: KubeObject): boolean {
   const labels = node.metadata.labels ?? {};
   for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) if (labels[k] !== v) return false;
   // nodeSelectorTerms are ORed, the requirements of a term ANDed (component-helpers nodeaffinity)
-  const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  const terms =
+    spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
   if (terms && terms.length) {
     const fields: Record<string, string> = { 'metadata.name': node.metadata.name ?? '' };
     const ok = terms.some(
@@ -85,9 +90,12 @@ export function nodeFits(pod: KubeObject, node: KubeObject): boolean {
     tolerations.some(
       (tol) =>
         (!tol.effect || tol.effect === t.effect) &&
-        (tol.operator === 'Exists' ? !tol.key || tol.key === t.key : tol.key === t.key && (tol.value ?? '') === (t.value ?? '')),
+        (tol.operator === 'Exists'
+          ? !tol.key || tol.key === t.key
+          : tol.key === t.key && (tol.value ?? '') === (t.value ?? '')),
     );
-  if (nodeSpec.unschedulable && !tolerated({ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' })) return false;
+  if (nodeSpec.unschedulable && !tolerated({ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }))
+    return false;
   for (const t of nodeSpec.taints ?? []) {
     if ((t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerated(t)) return false;
   }
@@ -95,7 +103,8 @@ export function nodeFits(pod: KubeObject, node: KubeObject): boolean {
 }
 
 function nodeReady(node: KubeObject): boolean {
-  const conditions = ((node.status ?? {}) as { conditions?: { type: string; status: string }[] }).conditions ?? [];
+  const conditions =
+    ((node.status ?? {}) as { conditions?: { type: string; status: string }[] }).conditions ?? [];
   return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
@@ -127,7 +136,8 @@ export class Scheduler {
     s.unsubscribe = core.store.subscribe(
       (e) => {
         const r = e.key.resource;
-        if (r === '/pods' || r === '/nodes' || r === '/persistentvolumeclaims' || r === '/persistentvolumes') s.schedule();
+        if (r === '/pods' || r === '/nodes' || r === '/persistentvolumeclaims' || r === '/persistentvolumes')
+          s.schedule();
       },
       { shared: true },
     );
@@ -167,22 +177,40 @@ export class Scheduler {
       const ns = pod.metadata.namespace ?? '';
       const unbound = this.unboundClaim(ns, spec);
       if (unbound) {
-        this.markUnschedulable(pod, `0/${nodes.length} nodes are available: ${unbound}. preemption: 0/${nodes.length} nodes are available: ${nodes.length} Preemption is not helpful for scheduling.`);
+        this.markUnschedulable(
+          pod,
+          `0/${nodes.length} nodes are available: ${unbound}. preemption: 0/${nodes.length} nodes are available: ${nodes.length} Preemption is not helpful for scheduling.`,
+        );
         continue;
       }
       const fitting = nodes.filter((n) => nodeFits(pod, n));
       if (!fitting.length) {
-        this.markUnschedulable(pod, `0/${nodes.length} nodes are available: ${nodes.length} node(s) didn't match Pod's node affinity/selector. preemption: 0/${nodes.length} nodes are available: ${nodes.length} Preemption is not helpful for scheduling.`);
+        this.markUnschedulable(
+          pod,
+          `0/${nodes.length} nodes are available: ${nodes.length} node(s) didn't match Pod's node affinity/selector. preemption: 0/${nodes.length} nodes are available: ${nodes.length} Preemption is not helpful for scheduling.`,
+        );
         continue;
       }
       // least pods first; the name breaks ties so that spreading is deterministic
-      fitting.sort((a, b) => (load.get(a.metadata.name ?? '') ?? 0) - (load.get(b.metadata.name ?? '') ?? 0) || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+      fitting.sort(
+        (a, b) =>
+          (load.get(a.metadata.name ?? '') ?? 0) - (load.get(b.metadata.name ?? '') ?? 0) ||
+          (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
+      );
       const target = fitting[0]?.metadata.name ?? '';
       // pods/binding as the real scheduler posts it; the uid keeps a same-named new pod from being bound.
       // ApiCore.bind writes synchronously, so the next pod of this pass already sees this one bound.
       load.set(target, (load.get(target) ?? 0) + 1);
       void this.core
-        .bind(ns, pod.metadata.name ?? '', { metadata: { name: pod.metadata.name, uid: pod.metadata.uid }, target: { kind: 'Node', name: target } }, { fieldManager: SCHEDULER_MANAGER })
+        .bind(
+          ns,
+          pod.metadata.name ?? '',
+          {
+            metadata: { name: pod.metadata.name, uid: pod.metadata.uid },
+            target: { kind: 'Node', name: target },
+          },
+          { fieldManager: SCHEDULER_MANAGER },
+        )
         .catch((e: unknown) => {
           // a conflict (deleted, replaced or already bound meanwhile) is retried by the next pass
           if (!(e instanceof ApiError)) throw e;
@@ -198,26 +226,40 @@ export class Scheduler {
       if (!claim) continue;
       const pvc = this.core.store.get({ resource: '/persistentvolumeclaims', namespace, name: claim });
       if (!pvc) return `persistentvolumeclaim "${claim}" not found`;
-      if ((pvc.status as { phase?: string } | undefined)?.phase !== 'Bound') return 'pod has unbound immediate PersistentVolumeClaims';
+      if ((pvc.status as { phase?: string } | undefined)?.phase !== 'Bound')
+        return 'pod has unbound immediate PersistentVolumeClaims';
     }
     return undefined;
   }
 
   private markUnschedulable(pod: KubeObject, message: string): void {
-    const status = (pod.status ?? {}) as { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+    const status = (pod.status ?? {}) as {
+      conditions?: { type: string; status: string; reason?: string; message?: string }[];
+    };
     const existing = status.conditions?.find((c) => c.type === 'PodScheduled');
     if (existing && existing.status === 'False' && existing.message === message) return;
     const next = structuredClone(pod);
     const st = (next.status ?? {}) as { conditions?: Record<string, unknown>[] };
     st.conditions = [
       ...(st.conditions ?? []).filter((c) => c.type !== 'PodScheduled'),
-      { type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: rfc3339(this.now()), reason: 'Unschedulable', message },
+      {
+        type: 'PodScheduled',
+        status: 'False',
+        lastProbeTime: null,
+        lastTransitionTime: rfc3339(this.now()),
+        reason: 'Unschedulable',
+        message,
+      },
     ];
     next.status = st;
     try {
-      this.core.store.update({ resource: '/pods', namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '' }, next, {
-        expectedResourceVersion: pod.metadata.resourceVersion,
-      });
+      this.core.store.update(
+        { resource: '/pods', namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '' },
+        next,
+        {
+          expectedResourceVersion: pod.metadata.resourceVersion,
+        },
+      );
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
     }

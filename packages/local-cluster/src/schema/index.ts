@@ -172,7 +172,10 @@ export class TypeSet {
 /** Whether a (resolved or not) reference accepts any value: SMD's untyped scalar or an unknown type. */
 export function isUntyped(typeSet: TypeSet, ref: TypeRef): boolean {
   const atom = typeSet.resolve(ref);
-  return atom.scalar === 'untyped' || (atom.scalar === undefined && atom.list === undefined && atom.map === undefined);
+  return (
+    atom.scalar === 'untyped' ||
+    (atom.scalar === undefined && atom.list === undefined && atom.map === undefined)
+  );
 }
 
 /**
@@ -180,7 +183,11 @@ export function isUntyped(typeSet: TypeSet, ref: TypeRef): boolean {
  * numbers into list elements). Returns undefined when the path leaves the schema; under an untyped
  * value every deeper path is untyped.
  */
-export function typeAt(typeSet: TypeSet, rootTypeName: string, path: (string | number)[]): TypeRef | undefined {
+export function typeAt(
+  typeSet: TypeSet,
+  rootTypeName: string,
+  path: (string | number)[],
+): TypeRef | undefined {
   let atom = typeSet.resolve({ namedType: rootTypeName });
   for (const segment of path) {
     if (atom.scalar === 'untyped' && !atom.map && !atom.list) return atom;

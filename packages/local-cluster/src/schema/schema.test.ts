@@ -1,7 +1,15 @@
 import { describe, it, expect } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { builtinTypes, builtinTypeName, builtinSchemaSource, isUntyped, typeAt, TypeSet, UNTYPED_DEDUCED } from './index.js';
+import {
+  builtinTypes,
+  builtinTypeName,
+  builtinSchemaSource,
+  isUntyped,
+  typeAt,
+  TypeSet,
+  UNTYPED_DEDUCED,
+} from './index.js';
 
 describe('builtinTypeName', () => {
   it('maps group/version/kind to schema type names', () => {
@@ -41,7 +49,9 @@ describe('TypeSet', () => {
     expect(builtinTypes.resolve({ namedType: 'no.such.Type' })).toEqual({});
     expect(isUntyped(builtinTypes, { namedType: 'no.such.Type' })).toBe(true);
     expect(isUntyped(builtinTypes, { namedType: UNTYPED_DEDUCED })).toBe(true);
-    expect(isUntyped(builtinTypes, { namedType: 'io.k8s.apimachinery.pkg.util.intstr.IntOrString' })).toBe(true);
+    expect(isUntyped(builtinTypes, { namedType: 'io.k8s.apimachinery.pkg.util.intstr.IntOrString' })).toBe(
+      true,
+    );
     expect(isUntyped(builtinTypes, { scalar: 'string' })).toBe(false);
   });
 
@@ -69,9 +79,11 @@ describe('typeAt', () => {
     expect(typeAt(builtinTypes, pod, ['spec', 'containers', 0, 'image', 'x'])).toBeUndefined();
     const port = typeAt(builtinTypes, 'io.k8s.api.core.v1.Service', ['spec', 'ports', 0, 'targetPort']);
     expect(port?.scalar).toBe('untyped');
-    const crdSchema = typeAt(builtinTypes, 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition', [
-      'spec', 'versions', 0, 'schema', 'openAPIV3Schema', 'properties', 'spec', 'items', 'anything',
-    ]);
+    const crdSchema = typeAt(
+      builtinTypes,
+      'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition',
+      ['spec', 'versions', 0, 'schema', 'openAPIV3Schema', 'properties', 'spec', 'items', 'anything'],
+    );
     expect(crdSchema?.scalar).toBe('untyped');
   });
 });

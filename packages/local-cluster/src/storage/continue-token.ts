@@ -32,16 +32,24 @@ export function decodeContinue(token: string): ContinuePosition {
   if (typeof parsed !== 'object' || parsed === null) throw invalid('continue key is not valid');
   const { v, rv, start } = parsed as { v?: unknown; rv?: unknown; start?: unknown };
   if (v !== tokenVersion) {
-    throw invalid(`continue key is not valid: server does not recognize this encoded version ${String(v ?? '')}`);
+    throw invalid(
+      `continue key is not valid: server does not recognize this encoded version ${String(v ?? '')}`,
+    );
   }
   if (typeof rv !== 'number' || !Number.isInteger(rv) || rv === 0) {
-    throw invalid('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+    throw invalid(
+      'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+    );
   }
   if (typeof start !== 'string' || start.length === 0) {
     throw invalid('continue key is not valid: encoded start key empty (version meta.k8s.io/v1)');
   }
   // as storage.DecodeContinue does: refuse keys that path.Clean would change (path traversal)
-  if (start.split('/').some((seg) => seg === '..' || seg === '.') || start.includes('//') || start.startsWith('/')) {
+  if (
+    start.split('/').some((seg) => seg === '..' || seg === '.') ||
+    start.includes('//') ||
+    start.startsWith('/')
+  ) {
     throw invalid(`continue key is not valid: ${start}`);
   }
   return { revision: rv, start };

@@ -40,11 +40,14 @@ describe('ObjectStore CRUD', () => {
     const store = await ObjectStore.open();
     const a = store.create(key('a'), pod('a'));
     expect(a.metadata.resourceVersion).toBe('1');
-    const cm = store.create({ resource: '/configmaps', namespace: 'default', name: 'x' }, {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'x' },
-    });
+    const cm = store.create(
+      { resource: '/configmaps', namespace: 'default', name: 'x' },
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'x' },
+      },
+    );
     expect(cm.metadata.resourceVersion).toBe('2');
     const updated = store.update(key('a'), { ...a, spec: { containers: [] } });
     expect(updated.metadata.resourceVersion).toBe('3');
@@ -113,7 +116,9 @@ describe('ObjectStore CRUD', () => {
     const store = await ObjectStore.open();
     const seen: string[] = [];
     const off = store.subscribe((e) => {
-      seen.push(`${e.type} ${e.key.resource} ${e.key.name} ${e.revision} ${e.object.metadata.resourceVersion}`);
+      seen.push(
+        `${e.type} ${e.key.resource} ${e.key.name} ${e.revision} ${e.object.metadata.resourceVersion}`,
+      );
       e.object.metadata.name = 'mutated';
       if (e.prevObject) e.prevObject.metadata.name = 'mutated';
     });
@@ -139,7 +144,10 @@ describe('ObjectStore list', () => {
     const names = (items: KubeObject[]) => items.map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
     expect(names(store.list(pods).items)).toEqual(['ns1-x/c', 'ns1/a', 'ns1/b', 'ns2/a']);
     expect(names(store.list(pods, { namespace: 'ns1' }).items)).toEqual(['ns1/a', 'ns1/b']);
-    expect(names(store.list(pods, { filter: (o) => o.metadata.labels?.app === 'x' }).items)).toEqual(['ns1-x/c', 'ns1/b']);
+    expect(names(store.list(pods, { filter: (o) => o.metadata.labels?.app === 'x' }).items)).toEqual([
+      'ns1-x/c',
+      'ns1/b',
+    ]);
     expect(store.list(pods).resourceVersion).toBe('4');
     expect(store.list('/nothing')).toEqual({ items: [], resourceVersion: '4' });
   });
@@ -180,7 +188,11 @@ describe('ObjectStore list', () => {
 
   it('paginates with a namespace and a filter (no remainingItemCount)', async () => {
     const store = await ObjectStore.open();
-    for (let i = 0; i < 30; i++) store.create(key(`p${String(i).padStart(2, '0')}`, i % 2 ? 'odd' : 'even'), pod(`p${i}`, { even: String(i % 4 === 0) }, i % 2 ? 'odd' : 'even'));
+    for (let i = 0; i < 30; i++)
+      store.create(
+        key(`p${String(i).padStart(2, '0')}`, i % 2 ? 'odd' : 'even'),
+        pod(`p${i}`, { even: String(i % 4 === 0) }, i % 2 ? 'odd' : 'even'),
+      );
     const filter = (o: KubeObject) => o.metadata.labels?.even === 'true';
     const one = store.list(pods, { namespace: 'even', filter, limit: 3 });
     expect(one.items.map((o) => o.metadata.name)).toEqual(['p0', 'p4', 'p8']);
@@ -229,14 +241,18 @@ describe('ObjectStore list', () => {
     store.update(key('a'), pod('a', { v: '2' })); // 3
     store.delete(key('b')); // 4
     store.create(key('c'), pod('c')); // 5
-    const names = (r: { items: KubeObject[] }) => r.items.map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`);
+    const names = (r: { items: KubeObject[] }) =>
+      r.items.map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`);
     expect(names(store.list(pods))).toEqual(['a@3', 'c@5']);
     expect(names(store.list(pods, { resourceVersion: '0' }))).toEqual(['a@3', 'c@5']);
     expect(store.list(pods, { resourceVersion: '2' }).resourceVersion).toBe('5');
     const exact2 = store.list(pods, { resourceVersion: '2', resourceVersionMatch: 'Exact' });
     expect(names(exact2)).toEqual(['a@1', 'b@2']);
     expect(exact2.resourceVersion).toBe('2');
-    expect(names(store.list(pods, { resourceVersion: '3', resourceVersionMatch: 'Exact' }))).toEqual(['a@3', 'b@2']);
+    expect(names(store.list(pods, { resourceVersion: '3', resourceVersionMatch: 'Exact' }))).toEqual([
+      'a@3',
+      'b@2',
+    ]);
     expect(names(store.list(pods, { resourceVersion: '0', resourceVersionMatch: 'Exact' }))).toEqual([]);
     const exactPage = store.list(pods, { resourceVersion: '2', resourceVersionMatch: 'Exact', limit: 1 });
     expect(names(exactPage)).toEqual(['a@1']);
@@ -289,7 +305,9 @@ describe('ObjectStore watch', () => {
   it('refuses a resourceVersion older than the history with 410 Expired', async () => {
     const store = await ObjectStore.open({ historySize: 3 });
     for (let i = 0; i < 6; i++) store.create(key(`p${i}`), pod(`p${i}`));
-    const err = apiError(() => store.watch(pods, { resourceVersion: '2', signal: new AbortController().signal }));
+    const err = apiError(() =>
+      store.watch(pods, { resourceVersion: '2', signal: new AbortController().signal }),
+    );
     expect(err.code).toBe(410);
     expect(err.reason).toBe('Expired');
     expect(err.message).toBe('too old resource version: 2 (3)');
@@ -326,7 +344,13 @@ describe('ObjectStore watch', () => {
     store.update(key('a'), pod('a', { app: 'web', x: '2' })); // 5
     store.delete(key('a')); // 6
     const events = await take(w, 5);
-    expect(events.map(brief)).toEqual(['ADDED a@1', 'DELETED a@2', 'ADDED a@4', 'MODIFIED a@5', 'DELETED a@6']);
+    expect(events.map(brief)).toEqual([
+      'ADDED a@1',
+      'DELETED a@2',
+      'ADDED a@4',
+      'MODIFIED a@5',
+      'DELETED a@6',
+    ]);
     const left = events[1] as { object: KubeObject };
     expect(left.object.metadata.labels).toEqual({ app: 'web' });
     expect(left.object.metadata.resourceVersion).toBe('2');
@@ -336,7 +360,12 @@ describe('ObjectStore watch', () => {
   it('emits bookmarks so clients can advance their resourceVersion', async () => {
     const store = await ObjectStore.open({ bookmarkIntervalMs: 10 });
     const ac = new AbortController();
-    const w = store.watch(pods, { namespace: 'quiet', resourceVersion: '0', sendInitial: false, signal: ac.signal });
+    const w = store.watch(pods, {
+      namespace: 'quiet',
+      resourceVersion: '0',
+      sendInitial: false,
+      signal: ac.signal,
+    });
     store.create(key('a', 'busy'), pod('a', {}, 'busy'));
     const [bookmark] = await take(w, 1);
     expect(bookmark).toEqual({ type: 'BOOKMARK', revision: 1 });
@@ -349,7 +378,10 @@ describe('ObjectStore watch', () => {
     store.create(key('a'), pod('a'));
     const ac = new AbortController();
     const w = store.watch(pods, { sendInitial: true, resourceVersion: '', signal: ac.signal });
-    expect(await take(w, 2)).toMatchObject([{ type: 'ADDED' }, { type: 'BOOKMARK', revision: 1, initialEventsEnd: true }]);
+    expect(await take(w, 2)).toMatchObject([
+      { type: 'ADDED' },
+      { type: 'BOOKMARK', revision: 1, initialEventsEnd: true },
+    ]);
     ac.abort();
   });
 
@@ -415,7 +447,9 @@ describe('ObjectStore watch', () => {
   it('fans out to 100 watchers', async () => {
     const store = await ObjectStore.open();
     const ac = new AbortController();
-    const watchers = Array.from({ length: 100 }, () => store.watch(pods, { signal: ac.signal, resourceVersion: '0' }));
+    const watchers = Array.from({ length: 100 }, () =>
+      store.watch(pods, { signal: ac.signal, resourceVersion: '0' }),
+    );
     for (let i = 0; i < 100; i++) store.create(key(`p${i}`), pod(`p${i}`));
     const counts = await Promise.all(watchers.map(async (w) => (await take(w, 100)).length));
     expect(counts.every((c) => c === 100)).toBe(true);

@@ -25,7 +25,8 @@ interface ResourceTable {
   lastChange: number;
 }
 
-const conflictMessage = 'the object has been modified; please apply your changes to the latest version and try again';
+const conflictMessage =
+  'the object has been modified; please apply your changes to the latest version and try again';
 
 // Messages as k8s.io/apiserver/pkg/storage/etcd3/store.go words them.
 const expiredListMessage = 'The resourceVersion for the provided list is too old.';
@@ -51,7 +52,9 @@ function keyOf(resource: string, id: string): StoreKey {
 /** "apps/statefulsets" -> { group: 'apps', resource: 'statefulsets' }; "/pods" -> { group: '', ... }. */
 function refOf(resource: string): ResourceRef {
   const slash = resource.indexOf('/');
-  return slash < 0 ? { group: '', resource } : { group: resource.slice(0, slash), resource: resource.slice(slash + 1) };
+  return slash < 0
+    ? { group: '', resource }
+    : { group: resource.slice(0, slash), resource: resource.slice(slash + 1) };
 }
 
 /** Parses a resourceVersion parameter; 400 as kube-apiserver answers an unparsable one. */
@@ -71,7 +74,10 @@ function tooLargeResourceVersion(requested: number, current: number): ApiError {
     status: 'Failure',
     message: `Timeout: Too large resource version: ${requested}, current: ${current}`,
     reason: 'Timeout',
-    details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 },
+    details: {
+      causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+      retryAfterSeconds: 1,
+    },
     code: 504,
   });
 }
@@ -79,7 +85,8 @@ function tooLargeResourceVersion(requested: number, current: number): ApiError {
 /** The caller's object as a stored, JSON-safe copy. */
 function storedCopy(object: KubeObject): KubeObject {
   const stored = jsonSafeCopy(object);
-  if (typeof stored.metadata !== 'object' || stored.metadata === null || Array.isArray(stored.metadata)) stored.metadata = {};
+  if (typeof stored.metadata !== 'object' || stored.metadata === null || Array.isArray(stored.metadata))
+    stored.metadata = {};
   return stored;
 }
 
@@ -106,7 +113,9 @@ export class ObjectStore {
   private files: StoreFiles | undefined;
   private closed = false;
 
-  private constructor(private readonly options: { historySize: number; bookmarkIntervalMs: number; watchBufferSize: number }) {
+  private constructor(
+    private readonly options: { historySize: number; bookmarkIntervalMs: number; watchBufferSize: number },
+  ) {
     this.history = new ChangeHistory(options.historySize);
     this.bookmarkIntervalMs = options.bookmarkIntervalMs;
     this.watchBufferSize = options.watchBufferSize;
@@ -193,7 +202,10 @@ export class ObjectStore {
     if (jsonEqual(stored, prev)) return copyObject(prev);
     const revision = this.currentRevision + 1;
     stored.metadata.resourceVersion = String(revision);
-    this.commit({ revision, type: 'MODIFIED', key: Object.freeze({ ...key }), id, object: stored, prev }, table);
+    this.commit(
+      { revision, type: 'MODIFIED', key: Object.freeze({ ...key }), id, object: stored, prev },
+      table,
+    );
     return copyObject(stored);
   }
 
@@ -236,7 +248,8 @@ export class ObjectStore {
           err.status.metadata.continue = encodeContinue({ revision: -1, start: position.start });
           throw err;
         }
-        if (position.revision > this.currentRevision) throw tooLargeResourceVersion(position.revision, this.currentRevision);
+        if (position.revision > this.currentRevision)
+          throw tooLargeResourceVersion(position.revision, this.currentRevision);
         revision = position.revision;
       }
     } else if (opts.resourceVersion) {
@@ -270,7 +283,10 @@ export class ObjectStore {
     const overrides = table.lastChange > revision ? this.stateOverrides(resource, revision) : undefined;
     const inRange = (id: string) => id >= start && (!prefix || id.startsWith(prefix));
     const extra = overrides
-      ? [...overrides].filter(([id, o]) => o !== null && !table.objects.has(id) && inRange(id)).map(([id]) => id).sort()
+      ? [...overrides]
+          .filter(([id, o]) => o !== null && !table.objects.has(id) && inRange(id))
+          .map(([id]) => id)
+          .sort()
       : [];
     const items: KubeObject[] = [];
     let lastId: string | undefined;
@@ -312,7 +328,8 @@ export class ObjectStore {
   private stateOverrides(resource: string, revision: number): Map<string, KubeObject | null> {
     const overrides = new Map<string, KubeObject | null>();
     for (const change of this.history.since(revision)) {
-      if (change.key.resource === resource && !overrides.has(change.id)) overrides.set(change.id, change.prev ?? null);
+      if (change.key.resource === resource && !overrides.has(change.id))
+        overrides.set(change.id, change.prev ?? null);
     }
     return overrides;
   }
@@ -344,7 +361,8 @@ export class ObjectStore {
       }
       startRevision = Math.max(requested, this.currentRevision);
       for (const change of this.history.since(requested)) {
-        if (change.key.resource === resource && (!namespace || change.key.namespace === namespace)) backlog.push(change);
+        if (change.key.resource === resource && (!namespace || change.key.namespace === namespace))
+          backlog.push(change);
       }
     }
     const watcher = new StoreWatcher({
@@ -381,7 +399,13 @@ export class ObjectStore {
     for (let i = from; i < to; i++) {
       const id = sorted[i]!;
       const object = table.objects.get(id)!;
-      events.push({ revision: Number(object.metadata.resourceVersion), type: 'ADDED', key: keyOf(resource, id), id, object });
+      events.push({
+        revision: Number(object.metadata.resourceVersion),
+        type: 'ADDED',
+        key: keyOf(resource, id),
+        id,
+        object,
+      });
     }
     return events;
   }
@@ -400,7 +424,8 @@ export class ObjectStore {
   }
 
   private ensureBookmarkTimer(): void {
-    if (this.bookmarkTimer || this.bookmarkIntervalMs <= 0 || !Number.isFinite(this.bookmarkIntervalMs)) return;
+    if (this.bookmarkTimer || this.bookmarkIntervalMs <= 0 || !Number.isFinite(this.bookmarkIntervalMs))
+      return;
     this.bookmarkTimer = setInterval(() => this.sendBookmarks(), this.bookmarkIntervalMs);
     this.bookmarkTimer.unref();
   }
@@ -474,7 +499,9 @@ export class ObjectStore {
     }
     for (const [listener, shared] of this.listeners) {
       try {
-        listener(deliveredEvent(change.type, change.key, change.revision, change.object, change.prev, shared));
+        listener(
+          deliveredEvent(change.type, change.key, change.revision, change.object, change.prev, shared),
+        );
       } catch (err) {
         // The write is committed; a failing listener must not turn it into an error for the writer.
         process.emitWarning(err instanceof Error ? err : new Error(String(err)), 'ObjectStoreListenerError');
@@ -506,7 +533,10 @@ export class ObjectStore {
     const prev = table.objects.get(id);
     if (record.type === 'DELETED') {
       if (!prev) return void (this.currentRevision = record.revision);
-      const object: KubeObject = { ...prev, metadata: { ...prev.metadata, resourceVersion: String(record.revision) } };
+      const object: KubeObject = {
+        ...prev,
+        metadata: { ...prev.metadata, resourceVersion: String(record.revision) },
+      };
       this.apply({ revision: record.revision, type: 'DELETED', key, id, object, prev }, table);
       return;
     }
@@ -514,7 +544,12 @@ export class ObjectStore {
     if (typeof object.metadata !== 'object' || object.metadata === null) object.metadata = {};
     object.metadata.resourceVersion = String(record.revision);
     const type = prev ? 'MODIFIED' : 'ADDED';
-    this.apply(prev ? { revision: record.revision, type, key, id, object, prev } : { revision: record.revision, type, key, id, object }, table);
+    this.apply(
+      prev
+        ? { revision: record.revision, type, key, id, object, prev }
+        : { revision: record.revision, type, key, id, object },
+      table,
+    );
   }
 
   /** Everything a snapshot needs, captured synchronously (references to immutable objects). */
@@ -547,10 +582,14 @@ function watchOnAbort(signal: AbortSignal, watcher: StoreWatcher): void {
   if (!set) {
     const watchers = (set = new Set());
     watchersBySignal.set(signal, watchers);
-    signal.addEventListener('abort', () => {
-      watchersBySignal.delete(signal);
-      for (const w of [...watchers]) w.end();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        watchersBySignal.delete(signal);
+        for (const w of [...watchers]) w.end();
+      },
+      { once: true },
+    );
   }
   set.add(watcher);
   signalOfWatcher.set(watcher, signal);

@@ -32,7 +32,8 @@ async function take(it: AsyncIterator<StoreWatchEvent>, n: number): Promise<Stor
   }
   return out;
 }
-const brief = (e: StoreWatchEvent) => (e.type === 'BOOKMARK' ? `BOOKMARK@${e.revision}` : `${e.type} ${e.key.name}@${e.revision}`);
+const brief = (e: StoreWatchEvent) =>
+  e.type === 'BOOKMARK' ? `BOOKMARK@${e.revision}` : `${e.type} ${e.key.name}@${e.revision}`;
 
 async function writeSome(store: ObjectStore): Promise<void> {
   store.create(key('a'), obj('a')); // 1
@@ -51,7 +52,10 @@ describe('ObjectStore persistence', () => {
 
     const second = await ObjectStore.open({ dataDir: dir });
     expect(second.revision).toBe(5);
-    expect(second.get(key('a'))).toEqual({ ...obj('a', 3), metadata: { name: 'a', namespace: 'ns', resourceVersion: '3' } });
+    expect(second.get(key('a'))).toEqual({
+      ...obj('a', 3),
+      metadata: { name: 'a', namespace: 'ns', resourceVersion: '3' },
+    });
     expect(second.get(key('b'))).toBeUndefined();
     expect(second.list('opkit.dev/etcdclusters').items.map((o) => o.metadata.name)).toEqual(['a', 'c']);
     // a client that watched from resourceVersion 2 before the restart resumes after it
@@ -61,7 +65,9 @@ describe('ObjectStore persistence', () => {
     second.update(key('c'), obj('c', 5)); // 6
     expect((await pending).map(brief)).toEqual(['MODIFIED a@3', 'DELETED b@4', 'ADDED c@5', 'MODIFIED c@6']);
     ac.abort();
-    expect(second.list('opkit.dev/etcdclusters', { resourceVersion: '2', resourceVersionMatch: 'Exact' }).items).toHaveLength(2);
+    expect(
+      second.list('opkit.dev/etcdclusters', { resourceVersion: '2', resourceVersionMatch: 'Exact' }).items,
+    ).toHaveLength(2);
     await second.close();
 
     const third = await ObjectStore.open({ dataDir: dir });
@@ -88,12 +94,17 @@ describe('ObjectStore persistence', () => {
     );
     const ac = new AbortController();
     const w = reopened.watch('opkit.dev/etcdclusters', { resourceVersion: '27', signal: ac.signal });
-    expect((await take(w, 8)).map(brief)).toEqual(Array.from({ length: 8 }, (_, i) => `DELETED o0${i + 2}@${i + 28}`));
-    expect(() => reopened.watch('opkit.dev/etcdclusters', { resourceVersion: '26', signal: ac.signal })).toThrow(
-      'too old resource version: 26 (27)',
+    expect((await take(w, 8)).map(brief)).toEqual(
+      Array.from({ length: 8 }, (_, i) => `DELETED o0${i + 2}@${i + 28}`),
     );
+    expect(() =>
+      reopened.watch('opkit.dev/etcdclusters', { resourceVersion: '26', signal: ac.signal }),
+    ).toThrow('too old resource version: 26 (27)');
     // Exact reads inside the retained history are reconstructed from the snapshot's history
-    const at30 = reopened.list('opkit.dev/etcdclusters', { resourceVersion: '30', resourceVersionMatch: 'Exact' });
+    const at30 = reopened.list('opkit.dev/etcdclusters', {
+      resourceVersion: '30',
+      resourceVersionMatch: 'Exact',
+    });
     expect(at30.items).toHaveLength(20);
     ac.abort();
     await reopened.close();
@@ -104,10 +115,15 @@ describe('ObjectStore persistence', () => {
     const store = await ObjectStore.open({ dataDir: dir });
     await writeSome(store);
     await store.close();
-    const segment = readdirSync(dir).filter((f) => f.startsWith('log-')).sort()[0]!;
+    const segment = readdirSync(dir)
+      .filter((f) => f.startsWith('log-'))
+      .sort()[0]!;
     const text = readFileSync(join(dir, segment), 'utf8');
     expect(text.split('\n').filter(Boolean)).toHaveLength(5);
-    appendFileSync(join(dir, segment), '{"r":6,"t":"A","k":["opkit.dev/etcdclusters","ns","torn"],"o":{"apiVer');
+    appendFileSync(
+      join(dir, segment),
+      '{"r":6,"t":"A","k":["opkit.dev/etcdclusters","ns","torn"],"o":{"apiVer',
+    );
     const reopened = await ObjectStore.open({ dataDir: dir });
     expect(reopened.revision).toBe(5);
     expect(reopened.get(key('torn'))).toBeUndefined();

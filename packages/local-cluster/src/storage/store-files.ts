@@ -1,4 +1,13 @@
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubeObject } from '../api/index.js';
@@ -28,7 +37,12 @@ function segmentName(startRevision: number): string {
   return `log-${String(startRevision).padStart(16, '0')}.jsonl`;
 }
 
-function changeLine(revision: number, type: WatchEventType, key: StoreKey, serializedObject: string | undefined): string {
+function changeLine(
+  revision: number,
+  type: WatchEventType,
+  key: StoreKey,
+  serializedObject: string | undefined,
+): string {
   const k = JSON.stringify([key.resource, key.namespace, key.name]);
   return serializedObject === undefined
     ? `{"r":${revision},"t":"${typeCodes[type]}","k":${k}}\n`
@@ -36,7 +50,8 @@ function changeLine(revision: number, type: WatchEventType, key: StoreKey, seria
 }
 
 function parseKey(value: unknown): StoreKey | undefined {
-  if (!Array.isArray(value) || value.length !== 3 || !value.every((v) => typeof v === 'string')) return undefined;
+  if (!Array.isArray(value) || value.length !== 3 || !value.every((v) => typeof v === 'string'))
+    return undefined;
   return { resource: value[0] as string, namespace: value[1] as string, name: value[2] as string };
 }
 
@@ -58,7 +73,9 @@ function parseChange(line: string): Extract<LoadedRecord, { kind: 'change' }> | 
   const type = typeof t === 'string' ? typeOf[t] : undefined;
   if (typeof r !== 'number' || !Number.isSafeInteger(r) || r < 1 || !key || !type) return undefined;
   if (type !== 'DELETED' && !isObject(o)) return undefined;
-  return type === 'DELETED' ? { kind: 'change', revision: r, type, key } : { kind: 'change', revision: r, type, key, object: o as KubeObject };
+  return type === 'DELETED'
+    ? { kind: 'change', revision: r, type, key }
+    : { kind: 'change', revision: r, type, key, object: o as KubeObject };
 }
 
 function* lines(text: string): IterableIterator<string> {
@@ -221,10 +238,19 @@ export class StoreFiles {
           }
         };
         for (const [key, object] of content.base) {
-          await write(`{"b":${JSON.stringify([key.resource, key.namespace, key.name])},"o":${JSON.stringify(object)}}\n`);
+          await write(
+            `{"b":${JSON.stringify([key.resource, key.namespace, key.name])},"o":${JSON.stringify(object)}}\n`,
+          );
         }
         for (const c of content.changes) {
-          await write(changeLine(c.revision, c.type, c.key, c.type === 'DELETED' ? undefined : JSON.stringify(c.object)));
+          await write(
+            changeLine(
+              c.revision,
+              c.type,
+              c.key,
+              c.type === 'DELETED' ? undefined : JSON.stringify(c.object),
+            ),
+          );
         }
         await write(`{"end":${content.revision}}\n`);
         await handle.write(chunk);
@@ -233,7 +259,8 @@ export class StoreFiles {
         await handle.close();
       }
       await rename(tempPath, snapshotPath);
-      for (const name of covered) if (name !== this.segment) await unlink(join(this.dir, name)).catch(() => undefined);
+      for (const name of covered)
+        if (name !== this.segment) await unlink(join(this.dir, name)).catch(() => undefined);
     } catch (err) {
       this.failure ??= err instanceof Error ? err : new Error(String(err));
       try {

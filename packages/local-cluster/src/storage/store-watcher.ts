@@ -1,7 +1,14 @@
 import type { KubeObject } from '../api/index.js';
 import type { Change } from './change-history.js';
 import { copyObject, deepFreeze } from './object-copy.js';
-import type { BookmarkEvent, ObjectFilter, StoreEvent, StoreKey, StoreWatchEvent, WatchEventType } from './types.js';
+import type {
+  BookmarkEvent,
+  ObjectFilter,
+  StoreEvent,
+  StoreKey,
+  StoreWatchEvent,
+  WatchEventType,
+} from './types.js';
 
 /** A pending bookmark in a watcher's queue. */
 interface BookmarkMark {
@@ -110,7 +117,8 @@ export class StoreWatcher implements AsyncIterableIterator<StoreWatchEvent> {
   /** Queues the initial events (synthetic ADDED or history) ahead of live ones. */
   enqueueBacklog(items: Change[], initialEventsEnd?: number): void {
     for (const item of items) this.queue.push(item);
-    if (initialEventsEnd !== undefined) this.queue.push({ bookmark: initialEventsEnd, initialEventsEnd: true });
+    if (initialEventsEnd !== undefined)
+      this.queue.push({ bookmark: initialEventsEnd, initialEventsEnd: true });
     this.backlogEnd = this.queue.length;
   }
 
@@ -190,13 +198,17 @@ export class StoreWatcher implements AsyncIterableIterator<StoreWatchEvent> {
    */
   private convert(change: Change): StoreEvent | undefined {
     const { filter, shared } = this;
-    if (!filter) return deliveredEvent(change.type, change.key, change.revision, change.object, change.prev, shared);
+    if (!filter)
+      return deliveredEvent(change.type, change.key, change.revision, change.object, change.prev, shared);
     const current = change.type !== 'DELETED' && filter(change.object);
     const previous = change.prev !== undefined && filter(change.prev);
-    if (current && previous) return deliveredEvent('MODIFIED', change.key, change.revision, change.object, change.prev, shared);
-    if (current) return deliveredEvent('ADDED', change.key, change.revision, change.object, undefined, shared);
+    if (current && previous)
+      return deliveredEvent('MODIFIED', change.key, change.revision, change.object, change.prev, shared);
+    if (current)
+      return deliveredEvent('ADDED', change.key, change.revision, change.object, undefined, shared);
     if (previous) {
-      const gone = change.type === 'DELETED' ? change.object : withResourceVersion(change.prev!, change.revision);
+      const gone =
+        change.type === 'DELETED' ? change.object : withResourceVersion(change.prev!, change.revision);
       return deliveredEvent('DELETED', change.key, change.revision, gone, change.prev, shared);
     }
     return undefined;
@@ -206,7 +218,8 @@ export class StoreWatcher implements AsyncIterableIterator<StoreWatchEvent> {
     const event = this.take();
     if (event) return Promise.resolve({ value: event, done: false });
     if (this.ended) return Promise.resolve({ value: undefined, done: true });
-    if (this.waiting) return Promise.reject(new Error('StoreWatcher.next() called while a previous next() is pending'));
+    if (this.waiting)
+      return Promise.reject(new Error('StoreWatcher.next() called while a previous next() is pending'));
     return new Promise((resolve) => {
       this.waiting = resolve;
     });

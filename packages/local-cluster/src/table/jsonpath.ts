@@ -56,13 +56,23 @@ export function parseJsonPath(expression: string): Step[] {
       i = close + 1;
       if (inner === '*') steps.push({ kind: 'all' });
       else if (/^-?\d+$/.test(inner)) steps.push({ kind: 'index', index: Number(inner) });
-      else if ((inner.startsWith("'") && inner.endsWith("'")) || (inner.startsWith('"') && inner.endsWith('"'))) {
+      else if (
+        (inner.startsWith("'") && inner.endsWith("'")) ||
+        (inner.startsWith('"') && inner.endsWith('"'))
+      ) {
         steps.push({ kind: 'field', name: inner.slice(1, -1) });
       } else if (inner.startsWith('?(') && inner.endsWith(')')) {
         const body = inner.slice(2, -1).trim();
         const m = /^@((?:\.[^=!<>\s]+)+)\s*(==|!=|<=|>=|<|>)\s*(.+)$/.exec(body);
-        if (m) steps.push({ kind: 'filter', path: parseJsonPath(m[1] as string), op: m[2], literal: parseLiteral(m[3] as string) });
-        else if (/^@(\.[^=!<>\s]+)+$/.test(body)) steps.push({ kind: 'filter', path: parseJsonPath(body.slice(1)) });
+        if (m)
+          steps.push({
+            kind: 'filter',
+            path: parseJsonPath(m[1] as string),
+            op: m[2],
+            literal: parseLiteral(m[3] as string),
+          });
+        else if (/^@(\.[^=!<>\s]+)+$/.test(body))
+          steps.push({ kind: 'filter', path: parseJsonPath(body.slice(1)) });
         else throw new Error(`unsupported filter in ${expression}`);
       } else {
         throw new Error(`unsupported subscript [${inner}] in ${expression}`);
@@ -117,7 +127,8 @@ function step(values: unknown[], s: Step): unknown[] {
   const out: unknown[] = [];
   for (const v of values) {
     if (s.kind === 'field') {
-      if (v && typeof v === 'object' && !Array.isArray(v) && s.name in v) out.push((v as Record<string, unknown>)[s.name]);
+      if (v && typeof v === 'object' && !Array.isArray(v) && s.name in v)
+        out.push((v as Record<string, unknown>)[s.name]);
     } else if (s.kind === 'index') {
       if (Array.isArray(v)) {
         const i = s.index < 0 ? v.length + s.index : s.index;

@@ -47,7 +47,13 @@ const AGE_DESCRIPTION =
   'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata';
 
 /** A column definition; `priority` 1 columns show only with `-o wide`. */
-export function column(name: string, type: string, description: string, priority = 0, format = ''): TableColumnDefinition {
+export function column(
+  name: string,
+  type: string,
+  description: string,
+  priority = 0,
+  format = '',
+): TableColumnDefinition {
   return { name, type, format, description, priority };
 }
 
@@ -55,7 +61,12 @@ export const NAME_COLUMN = column('Name', 'string', NAME_DESCRIPTION, 0, 'name')
 const AGE_COLUMN = column('Age', 'string', AGE_DESCRIPTION);
 const CONTAINERS_COLUMN = column('Containers', 'string', 'Names of each container in the template.', 1);
 const IMAGES_COLUMN = column('Images', 'string', 'Images referenced by each container in the template.', 1);
-const SELECTOR_COLUMN = column('Selector', 'string', 'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.', 1);
+const SELECTOR_COLUMN = column(
+  'Selector',
+  'string',
+  'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.',
+  1,
+);
 
 function name(obj: KubeObject): string {
   return obj.metadata.name ?? '';
@@ -66,14 +77,18 @@ function age(obj: KubeObject, now: Date): string {
 
 /** The common three-column shape: Name, one column of the kind's own, Age. */
 function nameValueAge(valueColumn: TableColumnDefinition, value: (obj: KubeObject) => TableCell): Printer {
-  return { columns: [NAME_COLUMN, valueColumn, AGE_COLUMN], cells: (o, now) => [name(o), value(o), age(o, now)] };
+  return {
+    columns: [NAME_COLUMN, valueColumn, AGE_COLUMN],
+    cells: (o, now) => [name(o), value(o), age(o, now)],
+  };
 }
 
 /** `a=b,c in (d)`: a LabelSelector as kubectl prints it (metav1.FormatLabelSelector). */
 export function formatLabelSelector(selector: unknown): string {
   const s = dict(selector);
   const parts: string[] = [];
-  for (const [k, v] of Object.entries(dict(s.matchLabels)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) parts.push(`${k}=${str(v)}`);
+  for (const [k, v] of Object.entries(dict(s.matchLabels)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    parts.push(`${k}=${str(v)}`);
   for (const e of list(s.matchExpressions)) {
     const values = Array.isArray(e.values) ? (e.values as unknown[]).map(str) : [];
     const op = str(e.operator);
@@ -148,7 +163,10 @@ function podStatus(pod: KubeObject, now: Date): { ready: string; reason: string;
       if (str(waiting.reason)) reason = str(waiting.reason);
       else if (str(terminated.reason)) reason = str(terminated.reason);
       else if (present(state.terminated)) {
-        reason = num(terminated.signal) !== 0 ? `Signal:${num(terminated.signal)}` : `ExitCode:${num(terminated.exitCode)}`;
+        reason =
+          num(terminated.signal) !== 0
+            ? `Signal:${num(terminated.signal)}`
+            : `ExitCode:${num(terminated.exitCode)}`;
       } else if (cs.ready === true && present(state.running)) {
         hasRunning = true;
         readyContainers++;
@@ -160,7 +178,10 @@ function podStatus(pod: KubeObject, now: Date): { ready: string; reason: string;
     }
   }
   if (pod.metadata.deletionTimestamp) reason = str(status.reason) === 'NodeLost' ? 'Unknown' : 'Terminating';
-  const restartText = restarts > 0 && lastRestart !== undefined ? `${restarts} (${ageSince(new Date(lastRestart).toISOString(), now)} ago)` : String(restarts);
+  const restartText =
+    restarts > 0 && lastRestart !== undefined
+      ? `${restarts} (${ageSince(new Date(lastRestart).toISOString(), now)} ago)`
+      : String(restarts);
   return { ready: `${readyContainers}/${containers.length}`, reason, restarts: restartText };
 }
 
@@ -191,7 +212,9 @@ const ACCESS_MODE_ABBREVIATIONS: Record<string, string> = {
   ReadWriteOncePod: 'RWOP',
 };
 function accessModes(modes: unknown): string {
-  return Array.isArray(modes) ? (modes as unknown[]).map((m) => ACCESS_MODE_ABBREVIATIONS[str(m)] ?? str(m)).join(',') : '';
+  return Array.isArray(modes)
+    ? (modes as unknown[]).map((m) => ACCESS_MODE_ABBREVIATIONS[str(m)] ?? str(m)).join(',')
+    : '';
 }
 
 function controllerOf(obj: KubeObject): string {
@@ -250,8 +273,16 @@ function eventPrinter(): Printer {
   return {
     columns: [
       column('Last Seen', 'string', 'Time when last this event was observed.'),
-      column('Type', 'string', 'Type of this event (Normal, Warning), new types could be added in the future.'),
-      column('Reason', 'string', 'Reason is why the action was taken. It is human-readable. This field can have at most 128 characters.'),
+      column(
+        'Type',
+        'string',
+        'Type of this event (Normal, Warning), new types could be added in the future.',
+      ),
+      column(
+        'Reason',
+        'string',
+        'Reason is why the action was taken. It is human-readable. This field can have at most 128 characters.',
+      ),
       column('Object', 'string', 'The object this Event is about.'),
       column('Subobject', 'string', 'The subobject of the object this Event is about.', 1),
       column('Source', 'string', 'The component reporting this event.', 1),
@@ -264,8 +295,17 @@ function eventPrinter(): Printer {
       // core/v1 Event and events.k8s.io/v1 Event name their fields differently.
       const involved = dict(o.involvedObject ?? o.regarding);
       const series = dict(o.series);
-      const last = str(series.lastObservedTime) || str(o.lastTimestamp) || str(o.eventTime) || str(o.deprecatedLastTimestamp) || str(o.metadata.creationTimestamp);
-      const first = str(o.firstTimestamp) || str(o.deprecatedFirstTimestamp) || str(o.eventTime) || str(o.metadata.creationTimestamp);
+      const last =
+        str(series.lastObservedTime) ||
+        str(o.lastTimestamp) ||
+        str(o.eventTime) ||
+        str(o.deprecatedLastTimestamp) ||
+        str(o.metadata.creationTimestamp);
+      const first =
+        str(o.firstTimestamp) ||
+        str(o.deprecatedFirstTimestamp) ||
+        str(o.eventTime) ||
+        str(o.metadata.creationTimestamp);
       const source = dict(o.source ?? o.deprecatedSource);
       const component = str(source.component) || str(o.reportingComponent) || str(o.reportingController);
       const host = str(source.host) || str(o.reportingInstance);
@@ -293,12 +333,31 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
       NAME_COLUMN,
       column('Ready', 'string', 'The aggregate readiness state of this pod for accepting traffic.'),
       column('Status', 'string', 'The aggregate status of the containers in this pod.'),
-      column('Restarts', 'string', 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'),
+      column(
+        'Restarts',
+        'string',
+        'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.',
+      ),
       AGE_COLUMN,
-      column('IP', 'string', 'IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.', 1),
+      column(
+        'IP',
+        'string',
+        'IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.',
+        1,
+      ),
       column('Node', 'string', 'NodeName is a request to schedule this pod onto a specific node.', 1),
-      column('Nominated Node', 'string', 'nominatedNodeName is set only when this pod preempts other pods on the node.', 1),
-      column('Readiness Gates', 'string', 'If specified, all readiness gates will be evaluated for pod readiness.', 1),
+      column(
+        'Nominated Node',
+        'string',
+        'nominatedNodeName is set only when this pod preempts other pods on the node.',
+        1,
+      ),
+      column(
+        'Readiness Gates',
+        'string',
+        'If specified, all readiness gates will be evaluated for pod readiness.',
+        1,
+      ),
     ],
     cells: (o, now) => {
       const s = podStatus(o, now);
@@ -309,26 +368,62 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
       const gatesText = gates.length
         ? `${gates.filter((g) => conditions.some((c) => c.type === g.conditionType && c.status === 'True')).length}/${gates.length}`
         : '<none>';
-      return [name(o), s.ready, s.reason, s.restarts, age(o, now), orNone(str(status.podIP)), orNone(str(spec.nodeName)), orNone(str(status.nominatedNodeName)), gatesText];
+      return [
+        name(o),
+        s.ready,
+        s.reason,
+        s.restarts,
+        age(o, now),
+        orNone(str(status.podIP)),
+        orNone(str(spec.nodeName)),
+        orNone(str(status.nominatedNodeName)),
+        gatesText,
+      ];
     },
   },
   '/services': {
     columns: [
       NAME_COLUMN,
       column('Type', 'string', 'type determines how the Service is exposed.'),
-      column('Cluster-IP', 'string', 'clusterIP is the IP address of the service and is usually assigned randomly.'),
-      column('External-IP', 'string', 'externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.'),
+      column(
+        'Cluster-IP',
+        'string',
+        'clusterIP is the IP address of the service and is usually assigned randomly.',
+      ),
+      column(
+        'External-IP',
+        'string',
+        'externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.',
+      ),
       column('Port(s)', 'string', 'The list of ports that are exposed by this service.'),
       AGE_COLUMN,
-      column('Selector', 'string', 'Route service traffic to pods with label keys and values matching this selector.', 1),
+      column(
+        'Selector',
+        'string',
+        'Route service traffic to pods with label keys and values matching this selector.',
+        1,
+      ),
     ],
     cells: (o, now) => {
       const spec = dict(o.spec);
-      return [name(o), str(spec.type) || 'ClusterIP', orNone(str(spec.clusterIP)), serviceExternalIP(spec, dict(o.status)), servicePorts(spec), age(o, now), mapSelector(spec.selector)];
+      return [
+        name(o),
+        str(spec.type) || 'ClusterIP',
+        orNone(str(spec.clusterIP)),
+        serviceExternalIP(spec, dict(o.status)),
+        servicePorts(spec),
+        age(o, now),
+        mapSelector(spec.selector),
+      ];
     },
   },
-  '/endpoints': nameValueAge(column('Endpoints', 'string', 'Endpoints of the service.'), (o) => formatEndpoints(list(o.subsets))),
-  '/namespaces': nameValueAge(column('Status', 'string', 'The status of the namespace'), (o) => str(dict(o.status).phase) || 'Active'),
+  '/endpoints': nameValueAge(column('Endpoints', 'string', 'Endpoints of the service.'), (o) =>
+    formatEndpoints(list(o.subsets)),
+  ),
+  '/namespaces': nameValueAge(
+    column('Status', 'string', 'The status of the namespace'),
+    (o) => str(dict(o.status).phase) || 'Active',
+  ),
   '/nodes': {
     columns: [
       NAME_COLUMN,
@@ -336,16 +431,47 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
       column('Roles', 'string', 'The roles of the node'),
       AGE_COLUMN,
       column('Version', 'string', 'Kubelet Version reported by the node.'),
-      column('Internal-IP', 'string', 'List of addresses reachable to the node. Queried from cloud provider, if available.', 1),
-      column('External-IP', 'string', 'List of addresses reachable to the node. Queried from cloud provider, if available.', 1),
-      column('OS-Image', 'string', 'OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).', 1),
-      column('Kernel-Version', 'string', 'Kernel Version reported by the node from uname -r (e.g. 3.16.0-0.bpo.4-amd64).', 1),
-      column('Container-Runtime', 'string', 'Container runtime version reported by the node through runtime remote API (e.g. containerd://1.4.2).', 1),
+      column(
+        'Internal-IP',
+        'string',
+        'List of addresses reachable to the node. Queried from cloud provider, if available.',
+        1,
+      ),
+      column(
+        'External-IP',
+        'string',
+        'List of addresses reachable to the node. Queried from cloud provider, if available.',
+        1,
+      ),
+      column(
+        'OS-Image',
+        'string',
+        'OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).',
+        1,
+      ),
+      column(
+        'Kernel-Version',
+        'string',
+        'Kernel Version reported by the node from uname -r (e.g. 3.16.0-0.bpo.4-amd64).',
+        1,
+      ),
+      column(
+        'Container-Runtime',
+        'string',
+        'Container runtime version reported by the node through runtime remote API (e.g. containerd://1.4.2).',
+        1,
+      ),
     ],
     cells: (o, now) => {
       const status = dict(o.status);
       const ready = list(status.conditions).find((c) => c.type === 'Ready');
-      let state = ready ? (ready.status === 'True' ? 'Ready' : ready.status === 'False' ? 'NotReady' : 'Unknown') : 'Unknown';
+      let state = ready
+        ? ready.status === 'True'
+          ? 'Ready'
+          : ready.status === 'False'
+            ? 'NotReady'
+            : 'Unknown'
+        : 'Unknown';
       if (dict(o.spec).unschedulable === true) state += ',SchedulingDisabled';
       const roles = Object.keys(o.metadata.labels ?? {})
         .filter((k) => k.startsWith('node-role.kubernetes.io/'))
@@ -369,7 +495,10 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
       ];
     },
   },
-  '/configmaps': nameValueAge(column('Data', 'string', 'The number of entries in the data and binaryData fields.'), (o) => Object.keys(dict(o.data)).length + Object.keys(dict(o.binaryData)).length),
+  '/configmaps': nameValueAge(
+    column('Data', 'string', 'The number of entries in the data and binaryData fields.'),
+    (o) => Object.keys(dict(o.data)).length + Object.keys(dict(o.binaryData)).length,
+  ),
   '/secrets': {
     columns: [
       NAME_COLUMN,
@@ -377,9 +506,21 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
       column('Data', 'string', 'The number of entries in the data and stringData fields.'),
       AGE_COLUMN,
     ],
-    cells: (o, now) => [name(o), str(o.type) || 'Opaque', Object.keys(dict(o.data)).length + Object.keys(dict(o.stringData)).length, age(o, now)],
+    cells: (o, now) => [
+      name(o),
+      str(o.type) || 'Opaque',
+      Object.keys(dict(o.data)).length + Object.keys(dict(o.stringData)).length,
+      age(o, now),
+    ],
   },
-  '/serviceaccounts': nameValueAge(column('Secrets', 'string', 'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.'), (o) => list(o.secrets).length),
+  '/serviceaccounts': nameValueAge(
+    column(
+      'Secrets',
+      'string',
+      'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.',
+    ),
+    (o) => list(o.secrets).length,
+  ),
   '/persistentvolumeclaims': {
     columns: [
       NAME_COLUMN,
@@ -446,18 +587,38 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
   '/events': eventPrinter(),
   'events.k8s.io/events': eventPrinter(),
   'apps/statefulsets': {
-    columns: [NAME_COLUMN, column('Ready', 'string', 'Number of the pod with ready state'), AGE_COLUMN, CONTAINERS_COLUMN, IMAGES_COLUMN],
+    columns: [
+      NAME_COLUMN,
+      column('Ready', 'string', 'Number of the pod with ready state'),
+      AGE_COLUMN,
+      CONTAINERS_COLUMN,
+      IMAGES_COLUMN,
+    ],
     cells: (o, now) => {
       const [c, i] = templateContainers(dict(o.spec).template);
-      return [name(o), `${num(dict(o.status).readyReplicas)}/${num(dict(o.spec).replicas ?? 1)}`, age(o, now), c, i];
+      return [
+        name(o),
+        `${num(dict(o.status).readyReplicas)}/${num(dict(o.spec).replicas ?? 1)}`,
+        age(o, now),
+        c,
+        i,
+      ];
     },
   },
   'apps/deployments': {
     columns: [
       NAME_COLUMN,
       column('Ready', 'string', 'Number of the pod with ready state'),
-      column('Up-to-date', 'string', 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.'),
-      column('Available', 'string', 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.'),
+      column(
+        'Up-to-date',
+        'string',
+        'Total number of non-terminated pods targeted by this deployment that have the desired template spec.',
+      ),
+      column(
+        'Available',
+        'string',
+        'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.',
+      ),
       AGE_COLUMN,
       CONTAINERS_COLUMN,
       IMAGES_COLUMN,
@@ -467,7 +628,16 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
       const spec = dict(o.spec);
       const status = dict(o.status);
       const [c, i] = templateContainers(dict(o.spec).template);
-      return [name(o), `${num(status.readyReplicas)}/${num(spec.replicas ?? 1)}`, num(status.updatedReplicas), num(status.availableReplicas), age(o, now), c, i, formatLabelSelector(spec.selector)];
+      return [
+        name(o),
+        `${num(status.readyReplicas)}/${num(spec.replicas ?? 1)}`,
+        num(status.updatedReplicas),
+        num(status.availableReplicas),
+        age(o, now),
+        c,
+        i,
+        formatLabelSelector(spec.selector),
+      ];
     },
   },
   'apps/replicasets': {
@@ -485,18 +655,43 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
       const spec = dict(o.spec);
       const status = dict(o.status);
       const [c, i] = templateContainers(dict(o.spec).template);
-      return [name(o), num(spec.replicas ?? 1), num(status.replicas), num(status.readyReplicas), age(o, now), c, i, formatLabelSelector(spec.selector)];
+      return [
+        name(o),
+        num(spec.replicas ?? 1),
+        num(status.replicas),
+        num(status.readyReplicas),
+        age(o, now),
+        c,
+        i,
+        formatLabelSelector(spec.selector),
+      ];
     },
   },
   'apps/daemonsets': {
     columns: [
       NAME_COLUMN,
       column('Desired', 'integer', 'The total number of nodes that should be running the daemon pod.'),
-      column('Current', 'integer', 'The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.'),
-      column('Ready', 'integer', 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready.'),
+      column(
+        'Current',
+        'integer',
+        'The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.',
+      ),
+      column(
+        'Ready',
+        'integer',
+        'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready.',
+      ),
       column('Up-to-date', 'integer', 'The total number of nodes that are running updated daemon pod.'),
-      column('Available', 'integer', 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available.'),
-      column('Node Selector', 'string', 'NodeSelector is a selector which must be true for the pod to fit on a node.'),
+      column(
+        'Available',
+        'integer',
+        'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available.',
+      ),
+      column(
+        'Node Selector',
+        'string',
+        'NodeSelector is a selector which must be true for the pod to fit on a node.',
+      ),
       AGE_COLUMN,
       CONTAINERS_COLUMN,
       IMAGES_COLUMN,
@@ -529,18 +724,30 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
     ],
     cells: (o, now) => [name(o), controllerOf(o), num(o.revision), age(o, now)],
   },
-  'coordination.k8s.io/leases': nameValueAge(column('Holder', 'string', 'The holder of the lease'), (o) => str(dict(o.spec).holderIdentity)),
+  'coordination.k8s.io/leases': nameValueAge(column('Holder', 'string', 'The holder of the lease'), (o) =>
+    str(dict(o.spec).holderIdentity),
+  ),
   'policy/poddisruptionbudgets': {
     columns: [
       NAME_COLUMN,
       column('Min Available', 'string', 'The minimum number of pods that must be available.'),
       column('Max Unavailable', 'string', 'The maximum number of pods that may be unavailable.'),
-      column('Allowed Disruptions', 'integer', 'Calculated number of pods that may be disrupted at this time.'),
+      column(
+        'Allowed Disruptions',
+        'integer',
+        'Calculated number of pods that may be disrupted at this time.',
+      ),
       AGE_COLUMN,
     ],
     cells: (o, now) => {
       const spec = dict(o.spec);
-      return [name(o), intOrPercent(spec.minAvailable), intOrPercent(spec.maxUnavailable), num(dict(o.status).disruptionsAllowed), age(o, now)];
+      return [
+        name(o),
+        intOrPercent(spec.minAvailable),
+        intOrPercent(spec.maxUnavailable),
+        num(dict(o.status).disruptionsAllowed),
+        age(o, now),
+      ];
     },
   },
   'rbac.authorization.k8s.io/rolebindings': ROLE_BINDING,
@@ -555,13 +762,19 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
     ],
     cells: (o, now) => {
       const ports = list(o.ports).map((p) => String(num(p.port)));
-      const addresses = list(o.endpoints).flatMap((e) => (Array.isArray(e.addresses) ? (e.addresses as unknown[]).map(str) : []));
+      const addresses = list(o.endpoints).flatMap((e) =>
+        Array.isArray(e.addresses) ? (e.addresses as unknown[]).map(str) : [],
+      );
       const shown = addresses.slice(0, 3).join(',');
       return [
         name(o),
         str(o.addressType),
         ports.length ? ports.join(',') : '<unset>',
-        addresses.length === 0 ? '<unset>' : addresses.length > 3 ? `${shown} + ${addresses.length - 3} more...` : shown,
+        addresses.length === 0
+          ? '<unset>'
+          : addresses.length > 3
+            ? `${shown} + ${addresses.length - 3} more...`
+            : shown,
         age(o, now),
       ];
     },
@@ -571,14 +784,19 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
       NAME_COLUMN,
       column('Provisioner', 'string', 'Indicates the type of the provisioner.'),
       column('ReclaimPolicy', 'string', 'Indicates the type of the reclaim policy.'),
-      column('VolumeBindingMode', 'string', 'Indicates how PersistentVolumeClaims should be provisioned and bound.'),
+      column(
+        'VolumeBindingMode',
+        'string',
+        'Indicates how PersistentVolumeClaims should be provisioned and bound.',
+      ),
       column('AllowVolumeExpansion', 'string', 'Indicates whether the storage class allow volume expand.'),
       AGE_COLUMN,
     ],
     cells: (o, now) => {
       const annotations = o.metadata.annotations ?? {};
       const isDefault =
-        annotations['storageclass.kubernetes.io/is-default-class'] === 'true' || annotations['storageclass.beta.kubernetes.io/is-default-class'] === 'true';
+        annotations['storageclass.kubernetes.io/is-default-class'] === 'true' ||
+        annotations['storageclass.beta.kubernetes.io/is-default-class'] === 'true';
       return [
         isDefault ? `${name(o)} (default)` : name(o),
         str(o.provisioner),
@@ -592,10 +810,22 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
   'autoscaling/horizontalpodautoscalers': {
     columns: [
       NAME_COLUMN,
-      column('Reference', 'string', 'reference to scaled resource; horizontal pod autoscaler will learn the current resource consumption and will set the desired number of pods by using its Scale subresource.'),
+      column(
+        'Reference',
+        'string',
+        'reference to scaled resource; horizontal pod autoscaler will learn the current resource consumption and will set the desired number of pods by using its Scale subresource.',
+      ),
       column('Targets', 'string', 'the current and target metric values.'),
-      column('MinPods', 'string', 'minReplicas is the lower limit for the number of replicas to which the autoscaler can scale down.'),
-      column('MaxPods', 'string', 'maxReplicas is the upper limit for the number of pods that can be set by the autoscaler.'),
+      column(
+        'MinPods',
+        'string',
+        'minReplicas is the lower limit for the number of replicas to which the autoscaler can scale down.',
+      ),
+      column(
+        'MaxPods',
+        'string',
+        'maxReplicas is the upper limit for the number of pods that can be set by the autoscaler.',
+      ),
       column('Replicas', 'string', 'current number of replicas of pods managed by this autoscaler.'),
       AGE_COLUMN,
     ],
@@ -607,7 +837,9 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
       const target = spec.targetCPUUtilizationPercentage;
       const current = status.currentCPUUtilizationPercentage;
       const targets =
-        typeof target === 'number' ? `cpu: ${typeof current === 'number' ? `${current}%` : '<unknown>'}/${target}%` : '<none>';
+        typeof target === 'number'
+          ? `cpu: ${typeof current === 'number' ? `${current}%` : '<unknown>'}/${target}%`
+          : '<none>';
       return [
         name(o),
         `${str(ref.kind)}/${str(ref.name)}`,
@@ -623,7 +855,11 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
     columns: [
       NAME_COLUMN,
       column('Status', 'string', 'Status of the job.'),
-      column('Completions', 'string', 'The desired number of successfully finished pods the job should be run with.'),
+      column(
+        'Completions',
+        'string',
+        'The desired number of successfully finished pods the job should be run with.',
+      ),
       column('Duration', 'string', 'Time required to complete the job.'),
       AGE_COLUMN,
       CONTAINERS_COLUMN,
@@ -635,8 +871,23 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
       const status = dict(o.status);
       const conditions = list(status.conditions);
       const cond = (t: string): boolean => conditions.some((c) => c.type === t && c.status === 'True');
-      const state = cond('Complete') ? 'Complete' : cond('Failed') ? 'Failed' : cond('FailureTarget') ? 'FailureTarget' : cond('SuccessCriteriaMet') ? 'SuccessCriteriaMet' : o.metadata.deletionTimestamp ? 'Terminating' : cond('Suspended') ? 'Suspended' : 'Running';
-      const completions = spec.completions === undefined || spec.completions === null ? `${num(status.succeeded)}/1 of ${num(spec.parallelism ?? 1)}` : `${num(status.succeeded)}/${num(spec.completions)}`;
+      const state = cond('Complete')
+        ? 'Complete'
+        : cond('Failed')
+          ? 'Failed'
+          : cond('FailureTarget')
+            ? 'FailureTarget'
+            : cond('SuccessCriteriaMet')
+              ? 'SuccessCriteriaMet'
+              : o.metadata.deletionTimestamp
+                ? 'Terminating'
+                : cond('Suspended')
+                  ? 'Suspended'
+                  : 'Running';
+      const completions =
+        spec.completions === undefined || spec.completions === null
+          ? `${num(status.succeeded)}/1 of ${num(spec.parallelism ?? 1)}`
+          : `${num(status.succeeded)}/${num(spec.completions)}`;
       const start = str(status.startTime);
       const end = str(status.completionTime);
       const duration = start ? ageSince(start, end ? new Date(end) : now) : '';
@@ -651,7 +902,11 @@ export const BUILTIN_PRINTERS: Record<string, Printer> = {
       column('Timezone', 'string', 'The time zone name for the given schedule.'),
       column('Suspend', 'boolean', 'This flag tells the controller to suspend subsequent executions.'),
       column('Active', 'integer', 'A list of pointers to currently running jobs.'),
-      column('Last Schedule', 'string', 'Information when was the last time the job was successfully scheduled.'),
+      column(
+        'Last Schedule',
+        'string',
+        'Information when was the last time the job was successfully scheduled.',
+      ),
       AGE_COLUMN,
       CONTAINERS_COLUMN,
       IMAGES_COLUMN,

@@ -1,7 +1,13 @@
 import { describe, it, expect } from '@jest/globals';
 import type { KubeObject } from '../api/index.js';
 import { ResourceRegistry, type ResourceType } from '../registry/index.js';
-import { evaluateJsonPath, humanDuration, toPartialObjectMetadata, toPartialObjectMetadataList, toTable } from './index.js';
+import {
+  evaluateJsonPath,
+  humanDuration,
+  toPartialObjectMetadata,
+  toPartialObjectMetadataList,
+  toTable,
+} from './index.js';
 
 const registry = ResourceRegistry.withBuiltins();
 const now = new Date('2025-01-01T12:00:00Z');
@@ -10,15 +16,37 @@ function pod(overrides: Partial<KubeObject> = {}): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: 'web-0', namespace: 'default', creationTimestamp: '2025-01-01T11:55:00Z', labels: { app: 'web' } },
-    spec: { nodeName: 'node-1', containers: [{ name: 'app', image: 'nginx' }, { name: 'sidecar', image: 'busybox' }] },
+    metadata: {
+      name: 'web-0',
+      namespace: 'default',
+      creationTimestamp: '2025-01-01T11:55:00Z',
+      labels: { app: 'web' },
+    },
+    spec: {
+      nodeName: 'node-1',
+      containers: [
+        { name: 'app', image: 'nginx' },
+        { name: 'sidecar', image: 'busybox' },
+      ],
+    },
     status: {
       phase: 'Running',
       podIP: '10.0.0.7',
       conditions: [{ type: 'Ready', status: 'False' }],
       containerStatuses: [
-        { name: 'app', ready: true, restartCount: 2, state: { running: {} }, lastState: { terminated: { exitCode: 1, finishedAt: '2025-01-01T11:58:00Z' } } },
-        { name: 'sidecar', ready: false, restartCount: 0, state: { waiting: { reason: 'CrashLoopBackOff' } } },
+        {
+          name: 'app',
+          ready: true,
+          restartCount: 2,
+          state: { running: {} },
+          lastState: { terminated: { exitCode: 1, finishedAt: '2025-01-01T11:58:00Z' } },
+        },
+        {
+          name: 'sidecar',
+          ready: false,
+          restartCount: 0,
+          state: { waiting: { reason: 'CrashLoopBackOff' } },
+        },
       ],
     },
     ...overrides,
@@ -44,7 +72,17 @@ describe('toTable', () => {
       ['Readiness Gates', 1],
     ]);
     expect(table.columnDefinitions[0]?.format).toBe('name');
-    expect(table.rows[0]?.cells).toEqual(['web-0', '1/2', 'CrashLoopBackOff', '2 (2m ago)', '5m', '10.0.0.7', 'node-1', '<none>', '<none>']);
+    expect(table.rows[0]?.cells).toEqual([
+      'web-0',
+      '1/2',
+      'CrashLoopBackOff',
+      '2 (2m ago)',
+      '5m',
+      '10.0.0.7',
+      'node-1',
+      '<none>',
+      '<none>',
+    ]);
     expect(table.rows[0]?.object).toEqual({
       kind: 'PartialObjectMetadata',
       apiVersion: 'meta.k8s.io/v1',
@@ -79,15 +117,34 @@ describe('toTable', () => {
       spec: { replicas: 3, template: { spec: { containers: [{ name: 'pg', image: 'postgres:16' }] } } },
       status: { readyReplicas: 2 },
     };
-    const t = toTable(registry.get('apps', 'v1', 'statefulsets') as ResourceType, [sts], { now, includeObject: 'Object' });
+    const t = toTable(registry.get('apps', 'v1', 'statefulsets') as ResourceType, [sts], {
+      now,
+      includeObject: 'Object',
+    });
     expect(t.columnDefinitions.map((c) => c.name)).toEqual(['Name', 'Ready', 'Age', 'Containers', 'Images']);
     expect(t.rows[0]?.cells).toEqual(['db', '2/3', '2d', 'pg', 'postgres:16']);
     expect(t.rows[0]?.object).toBe(sts);
 
-    const cm: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', creationTimestamp: '2025-01-01T11:59:30Z' }, data: { a: '1', b: '2' }, binaryData: { c: 'AA==' } };
-    expect(toTable(registry.get('', 'v1', 'configmaps') as ResourceType, [cm], { now }).rows[0]?.cells).toEqual(['c', 3, '30s']);
-    const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', creationTimestamp: '2025-01-01T11:00:00Z' }, type: 'kubernetes.io/tls', data: { 'tls.crt': '', 'tls.key': '' } };
-    expect(toTable(registry.get('', 'v1', 'secrets') as ResourceType, [secret], { now }).rows[0]?.cells).toEqual(['s', 'kubernetes.io/tls', 2, '60m']);
+    const cm: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c', creationTimestamp: '2025-01-01T11:59:30Z' },
+      data: { a: '1', b: '2' },
+      binaryData: { c: 'AA==' },
+    };
+    expect(
+      toTable(registry.get('', 'v1', 'configmaps') as ResourceType, [cm], { now }).rows[0]?.cells,
+    ).toEqual(['c', 3, '30s']);
+    const secret: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's', creationTimestamp: '2025-01-01T11:00:00Z' },
+      type: 'kubernetes.io/tls',
+      data: { 'tls.crt': '', 'tls.key': '' },
+    };
+    expect(
+      toTable(registry.get('', 'v1', 'secrets') as ResourceType, [secret], { now }).rows[0]?.cells,
+    ).toEqual(['s', 'kubernetes.io/tls', 2, '60m']);
   });
 
   it('prints a CRD with its additionalPrinterColumns', () => {
@@ -119,7 +176,12 @@ describe('toTable', () => {
       kind: 'Widget',
       metadata: { name: 'w', creationTimestamp: '2025-01-01T09:00:00Z' },
       spec: { replicas: 3, items: [{ name: 'x' }, { name: 'y' }] },
-      status: { conditions: [{ type: 'Progressing', status: 'False' }, { type: 'Ready', status: 'True' }] },
+      status: {
+        conditions: [
+          { type: 'Progressing', status: 'False' },
+          { type: 'Ready', status: 'True' },
+        ],
+      },
     };
     const t = toTable(widget, [obj], { now });
     expect(t.columnDefinitions.map((c) => [c.name, c.type, c.priority])).toEqual([
@@ -137,8 +199,14 @@ describe('toTable', () => {
   });
 
   it('falls back to Name and Created At', () => {
-    const role: KubeObject = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'r', creationTimestamp: '2025-01-01T00:00:00Z' } };
-    const t = toTable(registry.get('rbac.authorization.k8s.io', 'v1', 'roles') as ResourceType, [role], { now });
+    const role: KubeObject = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'r', creationTimestamp: '2025-01-01T00:00:00Z' },
+    };
+    const t = toTable(registry.get('rbac.authorization.k8s.io', 'v1', 'roles') as ResourceType, [role], {
+      now,
+    });
     expect(t.columnDefinitions.map((c) => [c.name, c.type])).toEqual([
       ['Name', 'string'],
       ['Created At', 'date'],
@@ -150,16 +218,32 @@ describe('toTable', () => {
 describe('metadata-only objects', () => {
   it('keeps only metadata', () => {
     const p = pod();
-    expect(toPartialObjectMetadata(p)).toEqual({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: p.metadata });
+    expect(toPartialObjectMetadata(p)).toEqual({
+      kind: 'PartialObjectMetadata',
+      apiVersion: 'meta.k8s.io/v1',
+      metadata: p.metadata,
+    });
     const list = toPartialObjectMetadataList([p], { resourceVersion: '7', continue: 'abc' });
-    expect(list).toMatchObject({ kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion: '7', continue: 'abc' } });
+    expect(list).toMatchObject({
+      kind: 'PartialObjectMetadataList',
+      apiVersion: 'meta.k8s.io/v1',
+      metadata: { resourceVersion: '7', continue: 'abc' },
+    });
     expect(list.items).toHaveLength(1);
   });
 });
 
 describe('JSONPath and durations', () => {
   it('evaluates the printer-column subset', () => {
-    const obj = { a: { 'b.c': 1, list: [{ k: 'x', v: 1 }, { k: 'y', v: 2 }] } };
+    const obj = {
+      a: {
+        'b.c': 1,
+        list: [
+          { k: 'x', v: 1 },
+          { k: 'y', v: 2 },
+        ],
+      },
+    };
     expect(evaluateJsonPath('.a.list[*].k', obj)).toEqual(['x', 'y']);
     expect(evaluateJsonPath("{.a['b.c']}", obj)).toEqual([1]);
     expect(evaluateJsonPath('.a.b\\.c', obj)).toEqual([1]);

@@ -2,7 +2,15 @@ import type { KubeObject, ObjectMeta } from '../api/index.js';
 import type { PrinterColumn, ResourceType } from '../registry/index.js';
 import { ageSince } from './duration.js';
 import { evaluateJsonPath } from './jsonpath.js';
-import { BUILTIN_PRINTERS, DEFAULT_PRINTER, NAME_COLUMN, column, type Printer, type TableCell, type TableColumnDefinition } from './printers.js';
+import {
+  BUILTIN_PRINTERS,
+  DEFAULT_PRINTER,
+  NAME_COLUMN,
+  column,
+  type Printer,
+  type TableCell,
+  type TableColumnDefinition,
+} from './printers.js';
 
 /** meta/v1 ListMeta as a Table or list carries it. */
 export interface ListMeta {
@@ -55,11 +63,18 @@ export interface TableOptions {
 
 /** The metadata-only form of an object (`as=PartialObjectMetadata`). */
 export function toPartialObjectMetadata(obj: KubeObject): PartialObjectMetadata {
-  return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: structuredClone(obj.metadata) };
+  return {
+    kind: 'PartialObjectMetadata',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata: structuredClone(obj.metadata),
+  };
 }
 
 /** The metadata-only form of a list (`as=PartialObjectMetadataList`). */
-export function toPartialObjectMetadataList(objects: KubeObject[], listMeta: ListMeta = {}): PartialObjectMetadataList {
+export function toPartialObjectMetadataList(
+  objects: KubeObject[],
+  listMeta: ListMeta = {},
+): PartialObjectMetadataList {
   return {
     kind: 'PartialObjectMetadataList',
     apiVersion: 'meta.k8s.io/v1',
@@ -95,7 +110,9 @@ function customCell(col: PrinterColumn, obj: KubeObject, now: Date): TableCell {
 }
 
 /** When a CRD version lists no columns, the API server defaults one: Age from creationTimestamp. */
-const DEFAULT_CUSTOM_COLUMNS: PrinterColumn[] = [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' }];
+const DEFAULT_CUSTOM_COLUMNS: PrinterColumn[] = [
+  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+];
 
 function customPrinter(columns: PrinterColumn[]): Printer {
   return {
@@ -109,7 +126,8 @@ function customPrinter(columns: PrinterColumn[]): Printer {
 
 /** The printer for a resource type: the built-in printer, the CRD's columns, or Name + Created At. */
 export function printerFor(type: ResourceType): Printer {
-  if (type.custom) return customPrinter(type.printerColumns?.length ? type.printerColumns : DEFAULT_CUSTOM_COLUMNS);
+  if (type.custom)
+    return customPrinter(type.printerColumns?.length ? type.printerColumns : DEFAULT_CUSTOM_COLUMNS);
   return BUILTIN_PRINTERS[`${type.group}/${type.resource}`] ?? DEFAULT_PRINTER;
 }
 
@@ -128,7 +146,11 @@ export function toTable(type: ResourceType, objects: KubeObject[], opts: TableOp
     columnDefinitions: opts.noHeaders ? [] : printer.columns.map((c) => ({ ...c })),
     rows: objects.map((obj) => ({
       cells: printer.cells(obj, now),
-      ...(include === 'Object' ? { object: obj } : include === 'Metadata' ? { object: toPartialObjectMetadata(obj) } : {}),
+      ...(include === 'Object'
+        ? { object: obj }
+        : include === 'Metadata'
+          ? { object: toPartialObjectMetadata(obj) }
+          : {}),
     })),
   };
 }

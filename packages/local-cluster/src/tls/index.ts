@@ -45,7 +45,10 @@ export async function createServingCertificates(
 ): Promise<ServingCertificates> {
   const notBefore = new Date(Date.now() - 3600_000);
   const notAfter = new Date(Date.now() + 365 * 24 * 3600_000);
-  const caKeys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const caKeys = (await webcrypto.subtle.generateKey(algorithm, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
     name: 'CN=opkit-local-cluster-ca',
@@ -59,7 +62,10 @@ export async function createServingCertificates(
       await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
     ],
   });
-  const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(algorithm, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
   const ipPattern = /^(\d{1,3}\.){3}\d{1,3}$|:/;
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
@@ -72,14 +78,23 @@ export async function createServingCertificates(
     signingKey: caKeys.privateKey,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+        true,
+      ),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
       new x509.SubjectAlternativeNameExtension(
-        hosts.map((h) => (ipPattern.test(h) ? { type: 'ip' as const, value: h } : { type: 'dns' as const, value: h })),
+        hosts.map((h) =>
+          ipPattern.test(h) ? { type: 'ip' as const, value: h } : { type: 'dns' as const, value: h },
+        ),
       ),
       await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
     ],
   });
   const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
-  return { caCert: ca.toString('pem') + '\n', cert: cert.toString('pem') + '\n', key: toPem(pkcs8, 'PRIVATE KEY') };
+  return {
+    caCert: ca.toString('pem') + '\n',
+    cert: cert.toString('pem') + '\n',
+    key: toPem(pkcs8, 'PRIVATE KEY'),
+  };
 }

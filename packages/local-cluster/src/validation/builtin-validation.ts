@@ -71,17 +71,29 @@ function validateLabelSelector(selector: unknown, path: string): StatusCause[] {
     switch (expr.operator) {
       case 'In':
       case 'NotIn':
-        if (values.length === 0) causes.push(fieldErrors.required(`${at}.values`, 'must be specified when `operator` is \'In\' or \'NotIn\''));
+        if (values.length === 0)
+          causes.push(
+            fieldErrors.required(`${at}.values`, "must be specified when `operator` is 'In' or 'NotIn'"),
+          );
         break;
       case 'Exists':
       case 'DoesNotExist':
-        if (values.length > 0) causes.push(fieldErrors.forbidden(`${at}.values`, 'may not be specified when `operator` is \'Exists\' or \'DoesNotExist\''));
+        if (values.length > 0)
+          causes.push(
+            fieldErrors.forbidden(
+              `${at}.values`,
+              "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+            ),
+          );
         break;
       default:
         causes.push(fieldErrors.invalid(`${at}.operator`, expr.operator, 'not a valid selector operator'));
     }
-    for (const msg of isQualifiedName(str(expr.key))) causes.push(fieldErrors.invalid(`${at}.key`, expr.key, msg));
-    for (const v of values) for (const msg of isValidLabelValue(String(v))) causes.push(fieldErrors.invalid(`${at}.values`, v, msg));
+    for (const msg of isQualifiedName(str(expr.key)))
+      causes.push(fieldErrors.invalid(`${at}.key`, expr.key, msg));
+    for (const v of values)
+      for (const msg of isValidLabelValue(String(v)))
+        causes.push(fieldErrors.invalid(`${at}.values`, v, msg));
   });
   return causes;
 }
@@ -95,7 +107,12 @@ function validatePort(value: unknown, field: string): StatusCause[] {
 
 const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
 
-function validateContainers(containers: unknown[], path: string, volumes: Set<string>, names: Set<string>): StatusCause[] {
+function validateContainers(
+  containers: unknown[],
+  path: string,
+  volumes: Set<string>,
+  names: Set<string>,
+): StatusCause[] {
   const causes: StatusCause[] = [];
   containers.forEach((raw, i) => {
     const c = obj(raw);
@@ -111,11 +128,14 @@ function validateContainers(containers: unknown[], path: string, volumes: Set<st
     list(c.ports).forEach((rawPort, j) => {
       const port = obj(rawPort);
       const portPath = `${at}.ports[${j}]`;
-      if (port.containerPort === undefined || port.containerPort === 0) causes.push(fieldErrors.required(`${portPath}.containerPort`));
+      if (port.containerPort === undefined || port.containerPort === 0)
+        causes.push(fieldErrors.required(`${portPath}.containerPort`));
       else causes.push(...validatePort(port.containerPort, `${portPath}.containerPort`));
-      if (port.hostPort !== undefined && port.hostPort !== 0) causes.push(...validatePort(port.hostPort, `${portPath}.hostPort`));
+      if (port.hostPort !== undefined && port.hostPort !== 0)
+        causes.push(...validatePort(port.hostPort, `${portPath}.hostPort`));
       if (port.protocol === undefined) causes.push(fieldErrors.required(`${portPath}.protocol`));
-      else if (!PROTOCOLS.includes(str(port.protocol))) causes.push(fieldErrors.notSupported(`${portPath}.protocol`, port.protocol, PROTOCOLS));
+      else if (!PROTOCOLS.includes(str(port.protocol)))
+        causes.push(fieldErrors.notSupported(`${portPath}.protocol`, port.protocol, PROTOCOLS));
     });
     list(c.volumeMounts).forEach((rawMount, j) => {
       const mount = obj(rawMount);
@@ -137,7 +157,8 @@ export function validatePodSpec(specValue: unknown, path: string): StatusCause[]
     const name = str(obj(raw).name);
     if (!name) causes.push(fieldErrors.required(`${path}.volumes[${i}].name`));
     else {
-      for (const msg of isDNS1123Label(name)) causes.push(fieldErrors.invalid(`${path}.volumes[${i}].name`, name, msg));
+      for (const msg of isDNS1123Label(name))
+        causes.push(fieldErrors.invalid(`${path}.volumes[${i}].name`, name, msg));
       if (volumes.has(name)) causes.push(fieldErrors.duplicate(`${path}.volumes[${i}].name`, name));
       volumes.add(name);
     }
@@ -197,12 +218,20 @@ function validateSelectorAndTemplate(spec: Obj, kindWord: string): StatusCause[]
   causes.push(...validateLabelSelector(spec.selector, 'spec.selector'));
   const sel = obj(spec.selector);
   if (Object.keys(obj(sel.matchLabels)).length + list(sel.matchExpressions).length === 0) {
-    causes.push(fieldErrors.invalid('spec.selector', spec.selector, `empty selector is invalid for ${kindWord}`));
+    causes.push(
+      fieldErrors.invalid('spec.selector', spec.selector, `empty selector is invalid for ${kindWord}`),
+    );
     return causes;
   }
   const templateLabels = obj(obj(spec.template).metadata).labels;
   if (!selectorMatches(spec.selector, templateLabels)) {
-    causes.push(fieldErrors.invalid('spec.template.metadata.labels', templateLabels ?? {}, '`selector` does not match template `labels`'));
+    causes.push(
+      fieldErrors.invalid(
+        'spec.template.metadata.labels',
+        templateLabels ?? {},
+        '`selector` does not match template `labels`',
+      ),
+    );
   }
   return causes;
 }
@@ -217,25 +246,42 @@ function validateStatefulSet(sts: Obj, old: Obj | undefined): StatusCause[] {
   const policy = spec.podManagementPolicy;
   if (!policy) causes.push(fieldErrors.required('spec.podManagementPolicy'));
   else if (policy !== 'OrderedReady' && policy !== 'Parallel') {
-    causes.push(fieldErrors.invalid('spec.podManagementPolicy', policy, "must be 'OrderedReady' or 'Parallel'"));
+    causes.push(
+      fieldErrors.invalid('spec.podManagementPolicy', policy, "must be 'OrderedReady' or 'Parallel'"),
+    );
   }
   const strategy = obj(spec.updateStrategy);
   if (!strategy.type) causes.push(fieldErrors.required('spec.updateStrategy'));
   else if (strategy.type === 'OnDelete') {
     if (strategy.rollingUpdate != null) {
-      causes.push(fieldErrors.invalid('spec.updateStrategy.rollingUpdate', strategy.rollingUpdate, "only allowed for updateStrategy 'RollingUpdate'"));
+      causes.push(
+        fieldErrors.invalid(
+          'spec.updateStrategy.rollingUpdate',
+          strategy.rollingUpdate,
+          "only allowed for updateStrategy 'RollingUpdate'",
+        ),
+      );
     }
   } else if (strategy.type === 'RollingUpdate') {
-    causes.push(...nonNegative(obj(strategy.rollingUpdate).partition, 'spec.updateStrategy.rollingUpdate.partition'));
+    causes.push(
+      ...nonNegative(obj(strategy.rollingUpdate).partition, 'spec.updateStrategy.rollingUpdate.partition'),
+    );
   } else {
-    causes.push(fieldErrors.invalid('spec.updateStrategy', strategy, "must be 'RollingUpdate' or 'OnDelete'"));
+    causes.push(
+      fieldErrors.invalid('spec.updateStrategy', strategy, "must be 'RollingUpdate' or 'OnDelete'"),
+    );
   }
   const retention = spec.persistentVolumeClaimRetentionPolicy;
   if (isJsonObject(retention)) {
     for (const key of ['whenDeleted', 'whenScaled']) {
       const value = retention[key];
       if (value !== 'Retain' && value !== 'Delete') {
-        causes.push(fieldErrors.notSupported(`spec.persistentVolumeClaimRetentionPolicy.${key}`, value ?? '', ['Retain', 'Delete']));
+        causes.push(
+          fieldErrors.notSupported(`spec.persistentVolumeClaimRetentionPolicy.${key}`, value ?? '', [
+            'Retain',
+            'Delete',
+          ]),
+        );
       }
     }
   }
@@ -246,14 +292,29 @@ function validateStatefulSet(sts: Obj, old: Obj | undefined): StatusCause[] {
   // Upstream does not validate the StatefulSet template's PodSpec (see ValidatePodTemplateSpecForStatefulSet).
   const podSpec = obj(templateSpec(spec));
   if (podSpec.restartPolicy !== 'Always') {
-    causes.push(fieldErrors.notSupported('spec.template.spec.restartPolicy', podSpec.restartPolicy ?? '', ['Always']));
+    causes.push(
+      fieldErrors.notSupported('spec.template.spec.restartPolicy', podSpec.restartPolicy ?? '', ['Always']),
+    );
   }
   if (podSpec.activeDeadlineSeconds != null) {
-    causes.push(fieldErrors.forbidden('spec.template.spec.activeDeadlineSeconds', 'activeDeadlineSeconds in StatefulSet is not Supported'));
+    causes.push(
+      fieldErrors.forbidden(
+        'spec.template.spec.activeDeadlineSeconds',
+        'activeDeadlineSeconds in StatefulSet is not Supported',
+      ),
+    );
   }
   if (old) {
-    const mutable = ['replicas', 'template', 'updateStrategy', 'minReadySeconds', 'ordinals', 'persistentVolumeClaimRetentionPolicy'];
-    const rest = (s: unknown): Obj => Object.fromEntries(Object.entries(obj(s)).filter(([k]) => !mutable.includes(k)));
+    const mutable = [
+      'replicas',
+      'template',
+      'updateStrategy',
+      'minReadySeconds',
+      'ordinals',
+      'persistentVolumeClaimRetentionPolicy',
+    ];
+    const rest = (s: unknown): Obj =>
+      Object.fromEntries(Object.entries(obj(s)).filter(([k]) => !mutable.includes(k)));
     if (!jsonEqual(rest(sts.spec), rest(old.spec))) {
       causes.push(
         fieldErrors.forbidden(
@@ -276,15 +337,24 @@ function validateWorkload(kindWord: string, o: Obj, old: Obj | undefined): Statu
   causes.push(...validatePodSpec(templateSpec(spec), 'spec.template.spec'));
   const podSpec = obj(templateSpec(spec));
   if (podSpec.restartPolicy !== undefined && podSpec.restartPolicy !== 'Always') {
-    causes.push(fieldErrors.notSupported('spec.template.spec.restartPolicy', podSpec.restartPolicy, ['Always']));
+    causes.push(
+      fieldErrors.notSupported('spec.template.spec.restartPolicy', podSpec.restartPolicy, ['Always']),
+    );
   }
   if (kindWord === 'deployment') {
     const strategy = obj(spec.strategy);
     if (strategy.type !== undefined && strategy.type !== 'Recreate' && strategy.type !== 'RollingUpdate') {
-      causes.push(fieldErrors.notSupported('spec.strategy.type', strategy.type, ['Recreate', 'RollingUpdate']));
+      causes.push(
+        fieldErrors.notSupported('spec.strategy.type', strategy.type, ['Recreate', 'RollingUpdate']),
+      );
     }
     if (strategy.type === 'Recreate' && strategy.rollingUpdate != null) {
-      causes.push(fieldErrors.forbidden('spec.strategy.rollingUpdate', 'may not be specified when strategy `type` is \'Recreate\''));
+      causes.push(
+        fieldErrors.forbidden(
+          'spec.strategy.rollingUpdate',
+          "may not be specified when strategy `type` is 'Recreate'",
+        ),
+      );
     }
   }
   if (old && !jsonEqual(spec.selector, obj(old.spec).selector)) {
@@ -301,8 +371,10 @@ function validateService(svc: Obj, old: Obj | undefined): StatusCause[] {
   if (!types.includes(str(type))) causes.push(fieldErrors.notSupported('spec.type', type, types));
   const ports = list(spec.ports);
   const headless = spec.clusterIP === 'None';
-  if (ports.length === 0 && type !== 'ExternalName' && !headless) causes.push(fieldErrors.required('spec.ports'));
-  if (type === 'ExternalName' && !str(spec.externalName)) causes.push(fieldErrors.required('spec.externalName'));
+  if (ports.length === 0 && type !== 'ExternalName' && !headless)
+    causes.push(fieldErrors.required('spec.ports'));
+  if (type === 'ExternalName' && !str(spec.externalName))
+    causes.push(fieldErrors.required('spec.externalName'));
   const names = new Set<string>();
   const seen = new Set<string>();
   ports.forEach((raw, i) => {
@@ -317,19 +389,31 @@ function validateService(svc: Obj, old: Obj | undefined): StatusCause[] {
     }
     causes.push(...validatePort(port.port, `${at}.port`));
     const protocol = port.protocol ?? 'TCP';
-    if (!PROTOCOLS.includes(str(protocol))) causes.push(fieldErrors.notSupported(`${at}.protocol`, protocol, PROTOCOLS));
+    if (!PROTOCOLS.includes(str(protocol)))
+      causes.push(fieldErrors.notSupported(`${at}.protocol`, protocol, PROTOCOLS));
     const key = `${String(port.port)}/${String(protocol)}`;
     if (seen.has(key)) causes.push(fieldErrors.duplicate(at, { port: port.port, protocol }));
     seen.add(key);
-    if (typeof port.targetPort === 'number' && port.targetPort !== 0) causes.push(...validatePort(port.targetPort, `${at}.targetPort`));
-    if (port.nodePort !== undefined && port.nodePort !== 0 && type !== 'NodePort' && type !== 'LoadBalancer') {
-      causes.push(fieldErrors.forbidden(`${at}.nodePort`, 'may not be used when `type` is \'ClusterIP\''));
+    if (typeof port.targetPort === 'number' && port.targetPort !== 0)
+      causes.push(...validatePort(port.targetPort, `${at}.targetPort`));
+    if (
+      port.nodePort !== undefined &&
+      port.nodePort !== 0 &&
+      type !== 'NodePort' &&
+      type !== 'LoadBalancer'
+    ) {
+      causes.push(fieldErrors.forbidden(`${at}.nodePort`, "may not be used when `type` is 'ClusterIP'"));
     }
   });
   causes.push(...validateLabels(spec.selector, 'spec.selector'));
   if (old) {
     const oldSpec = obj(old.spec);
-    if (oldSpec.clusterIP && spec.clusterIP !== undefined && spec.clusterIP !== oldSpec.clusterIP && type !== 'ExternalName') {
+    if (
+      oldSpec.clusterIP &&
+      spec.clusterIP !== undefined &&
+      spec.clusterIP !== oldSpec.clusterIP &&
+      type !== 'ExternalName'
+    ) {
       causes.push(fieldErrors.invalid('spec.clusterIPs[0]', spec.clusterIP, 'may not change once set'));
     }
   }
@@ -344,7 +428,8 @@ function validateDataKeys(o: Obj, maxBytes: number): StatusCause[] {
   const dataField = o.kind === 'Secret' ? 'data' : 'data';
   for (const [key, value] of Object.entries(obj(o.data))) {
     for (const msg of isConfigMapKey(key)) causes.push(fieldErrors.invalid(`${dataField}[${key}]`, key, msg));
-    if (key in binary) causes.push(fieldErrors.invalid(`${dataField}[${key}]`, key, 'duplicate of key present in binaryData'));
+    if (key in binary)
+      causes.push(fieldErrors.invalid(`${dataField}[${key}]`, key, 'duplicate of key present in binaryData'));
     size += String(value).length;
   }
   for (const [key, value] of Object.entries(binary)) {
@@ -354,16 +439,24 @@ function validateDataKeys(o: Obj, maxBytes: number): StatusCause[] {
   for (const key of Object.keys(stringKeys)) {
     for (const msg of isConfigMapKey(key)) causes.push(fieldErrors.invalid(`stringData[${key}]`, key, msg));
   }
-  if (size > maxBytes) causes.push({ reason: 'FieldValueTooLong', field: '', message: `Too long: must have at most ${maxBytes} bytes` });
+  if (size > maxBytes)
+    causes.push({
+      reason: 'FieldValueTooLong',
+      field: '',
+      message: `Too long: must have at most ${maxBytes} bytes`,
+    });
   return causes;
 }
 
 function validateImmutableData(o: Obj, old: Obj | undefined): StatusCause[] {
   if (!old || old.immutable !== true) return [];
   const causes: StatusCause[] = [];
-  if (!jsonEqual(o.data ?? {}, old.data ?? {})) causes.push(fieldErrors.forbidden('data', 'field is immutable when `immutable` is set'));
-  if (!jsonEqual(o.binaryData ?? {}, old.binaryData ?? {})) causes.push(fieldErrors.forbidden('binaryData', 'field is immutable when `immutable` is set'));
-  if (o.immutable !== true) causes.push(fieldErrors.forbidden('immutable', 'field is immutable when `immutable` is set'));
+  if (!jsonEqual(o.data ?? {}, old.data ?? {}))
+    causes.push(fieldErrors.forbidden('data', 'field is immutable when `immutable` is set'));
+  if (!jsonEqual(o.binaryData ?? {}, old.binaryData ?? {}))
+    causes.push(fieldErrors.forbidden('binaryData', 'field is immutable when `immutable` is set'));
+  if (o.immutable !== true)
+    causes.push(fieldErrors.forbidden('immutable', 'field is immutable when `immutable` is set'));
   return causes;
 }
 
@@ -371,7 +464,9 @@ function validateLease(lease: Obj): StatusCause[] {
   const spec = obj(lease.spec);
   const causes: StatusCause[] = [];
   if (typeof spec.leaseDurationSeconds === 'number' && spec.leaseDurationSeconds <= 0) {
-    causes.push(fieldErrors.invalid('spec.leaseDurationSeconds', spec.leaseDurationSeconds, 'must be greater than 0'));
+    causes.push(
+      fieldErrors.invalid('spec.leaseDurationSeconds', spec.leaseDurationSeconds, 'must be greater than 0'),
+    );
   }
   causes.push(...nonNegative(spec.leaseTransitions, 'spec.leaseTransitions'));
   return causes;
@@ -411,7 +506,8 @@ export function validateBuiltin(object: object, old?: object): StatusCause[] {
       return [...validateDataKeys(o, 1024 * 1024), ...validateImmutableData(o, previous)];
     case 'v1/Secret': {
       const causes = [...validateDataKeys(o, 1024 * 1024), ...validateImmutableData(o, previous)];
-      if (previous && previous.type !== undefined && o.type !== previous.type) causes.push(fieldErrors.invalid('type', o.type, IMMUTABLE));
+      if (previous && previous.type !== undefined && o.type !== previous.type)
+        causes.push(fieldErrors.invalid('type', o.type, IMMUTABLE));
       return causes;
     }
     case 'coordination.k8s.io/v1/Lease':

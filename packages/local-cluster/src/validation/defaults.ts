@@ -95,7 +95,8 @@ function defaultVolume(volume: Obj): void {
   }
   if (isObj(volume.hostPath)) setIfMissing(volume.hostPath, 'type', '');
   if (isObj(volume.downwardAPI)) {
-    for (const item of items(volume.downwardAPI.items)) if (isObj(item.fieldRef)) setIfMissing(item.fieldRef, 'apiVersion', 'v1');
+    for (const item of items(volume.downwardAPI.items))
+      if (isObj(item.fieldRef)) setIfMissing(item.fieldRef, 'apiVersion', 'v1');
   }
 }
 
@@ -109,7 +110,11 @@ export function defaultPodSpec(spec: Obj): void {
   // SetDefaults_Pod.
   setIfMissing(spec, 'enableServiceLinks', true);
   const hostNetwork = spec.hostNetwork === true;
-  for (const c of [...items(spec.initContainers), ...items(spec.containers), ...items(spec.ephemeralContainers)]) {
+  for (const c of [
+    ...items(spec.initContainers),
+    ...items(spec.containers),
+    ...items(spec.ephemeralContainers),
+  ]) {
     defaultContainer(c, hostNetwork);
   }
   for (const v of items(spec.volumes)) defaultVolume(v);
@@ -135,7 +140,8 @@ function defaultStatefulSet(obj: Obj): void {
     strategy.type = 'RollingUpdate';
     setIfMissing(strategy, 'rollingUpdate', {});
   }
-  if (strategy.type === 'RollingUpdate' && isObj(strategy.rollingUpdate)) setIfMissing(strategy.rollingUpdate, 'partition', 0);
+  if (strategy.type === 'RollingUpdate' && isObj(strategy.rollingUpdate))
+    setIfMissing(strategy.rollingUpdate, 'partition', 0);
   const retention = child(spec, 'persistentVolumeClaimRetentionPolicy');
   setIfMissing(retention, 'whenDeleted', 'Retain');
   setIfMissing(retention, 'whenScaled', 'Retain');
@@ -223,17 +229,24 @@ function defaultService(obj: Obj): void {
   setIfMissing(spec, 'type', 'ClusterIP');
   for (const port of items(spec.ports)) {
     setIfMissing(port, 'protocol', 'TCP');
-    if (port.targetPort === undefined || port.targetPort === null || port.targetPort === 0 || port.targetPort === '') {
+    if (
+      port.targetPort === undefined ||
+      port.targetPort === null ||
+      port.targetPort === 0 ||
+      port.targetPort === ''
+    ) {
       port.targetPort = port.port;
     }
   }
-  if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') setIfMissing(spec, 'externalTrafficPolicy', 'Cluster');
+  if (spec.type === 'NodePort' || spec.type === 'LoadBalancer')
+    setIfMissing(spec, 'externalTrafficPolicy', 'Cluster');
   if (spec.type !== 'ExternalName') {
     setIfMissing(spec, 'internalTrafficPolicy', 'Cluster');
     // Set by the service REST storage (pkg/registry/core/service/storage) for a single-stack cluster.
     setIfMissing(spec, 'ipFamilyPolicy', 'SingleStack');
     setIfMissing(spec, 'ipFamilies', ['IPv4']);
-    if (typeof spec.clusterIP === 'string' && spec.clusterIP) setIfMissing(spec, 'clusterIPs', [spec.clusterIP]);
+    if (typeof spec.clusterIP === 'string' && spec.clusterIP)
+      setIfMissing(spec, 'clusterIPs', [spec.clusterIP]);
   }
   if (spec.type === 'LoadBalancer') setIfMissing(spec, 'allocateLoadBalancerNodePorts', true);
 }
@@ -253,13 +266,15 @@ function defaultSubjects(obj: Obj): void {
   for (const subject of items(obj.subjects)) {
     if (subject.apiGroup !== undefined) continue;
     if (subject.kind === 'ServiceAccount') subject.apiGroup = '';
-    else if (subject.kind === 'User' || subject.kind === 'Group') subject.apiGroup = 'rbac.authorization.k8s.io';
+    else if (subject.kind === 'User' || subject.kind === 'Group')
+      subject.apiGroup = 'rbac.authorization.k8s.io';
   }
 }
 
 /** core/v1 SetDefaults_EndpointPort. */
 function defaultEndpoints(obj: Obj): void {
-  for (const subset of items(obj.subsets)) for (const port of items(subset.ports)) setIfMissing(port, 'protocol', 'TCP');
+  for (const subset of items(obj.subsets))
+    for (const port of items(subset.ports)) setIfMissing(port, 'protocol', 'TCP');
 }
 
 const defaulters: Record<string, (obj: Obj) => void> = {

@@ -111,7 +111,9 @@ export function isQualifiedName(value: string): string[] {
   if (name.length === 0) errs.push(`name part ${EMPTY_ERROR}`);
   else if (name.length > 63) errs.push(`name part ${maxLenError(63)}`);
   if (!qualifiedNameRe.test(name)) {
-    errs.push(`name part ${regexError(qualifiedNameErrMsg, qualifiedNameFmt, 'MyName', 'my.name', '123-abc')}`);
+    errs.push(
+      `name part ${regexError(qualifiedNameErrMsg, qualifiedNameFmt, 'MyName', 'my.name', '123-abc')}`,
+    );
   }
   return errs;
 }
@@ -139,7 +141,15 @@ export function isConfigMapKey(value: string): string[] {
   const errs: string[] = [];
   if (value.length > 253) errs.push(maxLenError(253));
   if (!configMapKeyRe.test(value)) {
-    errs.push(regexError("a valid config key must consist of alphanumeric characters, '-', '_' or '.'", configMapKeyFmt, 'key.name', 'KEY_NAME', 'key-name'));
+    errs.push(
+      regexError(
+        "a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
+        configMapKeyFmt,
+        'key.name',
+        'KEY_NAME',
+        'key-name',
+      ),
+    );
   }
   if (value === '.') errs.push("must not be '.'");
   else if (value === '..') errs.push("must not be '..'");
@@ -153,11 +163,14 @@ function maskTrailingDash(name: string): string {
 }
 
 /** NameIsDNSSubdomain: the default for most kinds (and for custom resources). */
-export const nameIsDNSSubdomain: NameValidator = (name, prefix) => isDNS1123Subdomain(prefix ? maskTrailingDash(name) : name);
+export const nameIsDNSSubdomain: NameValidator = (name, prefix) =>
+  isDNS1123Subdomain(prefix ? maskTrailingDash(name) : name);
 /** NameIsDNSLabel: namespaces, StatefulSets. */
-export const nameIsDNSLabel: NameValidator = (name, prefix) => isDNS1123Label(prefix ? maskTrailingDash(name) : name);
+export const nameIsDNSLabel: NameValidator = (name, prefix) =>
+  isDNS1123Label(prefix ? maskTrailingDash(name) : name);
 /** NameIsDNS1035Label: services. */
-export const nameIsDNS1035Label: NameValidator = (name, prefix) => isDNS1035Label(prefix ? maskTrailingDash(name) : name);
+export const nameIsDNS1035Label: NameValidator = (name, prefix) =>
+  isDNS1035Label(prefix ? maskTrailingDash(name) : name);
 
 /** path.ValidatePathSegmentName: RBAC objects and others whose names only need to fit in a URL path. */
 export const validatePathSegmentName: NameValidator = (name, prefix) => {

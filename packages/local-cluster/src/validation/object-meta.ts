@@ -4,7 +4,13 @@
  * k8s.io/apimachinery/pkg/apis/meta/v1/validation (ValidateLabels).
  */
 import { fieldErrors, type StatusCause } from '../api/index.js';
-import { isDNS1123Label, isQualifiedName, isValidLabelValue, nameIsDNSSubdomain, type NameValidator } from './names.js';
+import {
+  isDNS1123Label,
+  isQualifiedName,
+  isValidLabelValue,
+  nameIsDNSSubdomain,
+  type NameValidator,
+} from './names.js';
 
 /** TotalAnnotationSizeLimitB: 256 KiB for all annotation keys and values together. */
 export const TOTAL_ANNOTATION_SIZE_LIMIT_BYTES = 256 * 1024;
@@ -23,7 +29,9 @@ export interface ObjectMetaValidationOptions {
 }
 
 function asRecord(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
 }
 
 function byteLength(s: string): number {
@@ -49,7 +57,8 @@ export function validateAnnotations(annotations: unknown, path: string): StatusC
     for (const msg of isQualifiedName(key.toLowerCase())) causes.push(fieldErrors.invalid(path, key, msg));
     size += byteLength(key) + byteLength(typeof value === 'string' ? value : String(value));
   }
-  if (size > TOTAL_ANNOTATION_SIZE_LIMIT_BYTES) causes.push(fieldErrors.tooLong(path, TOTAL_ANNOTATION_SIZE_LIMIT_BYTES));
+  if (size > TOTAL_ANNOTATION_SIZE_LIMIT_BYTES)
+    causes.push(fieldErrors.tooLong(path, TOTAL_ANNOTATION_SIZE_LIMIT_BYTES));
   return causes;
 }
 
@@ -62,7 +71,8 @@ function validateOwnerReferences(refs: unknown, path: string): StatusCause[] {
     const at = `${path}[${i}]`;
     const apiVersion = typeof ref.apiVersion === 'string' ? ref.apiVersion : '';
     const version = apiVersion.includes('/') ? apiVersion.slice(apiVersion.indexOf('/') + 1) : apiVersion;
-    if (!version) causes.push(fieldErrors.invalid(`${at}.apiVersion`, apiVersion, 'version must not be empty'));
+    if (!version)
+      causes.push(fieldErrors.invalid(`${at}.apiVersion`, apiVersion, 'version must not be empty'));
     if (!ref.kind) causes.push(fieldErrors.invalid(`${at}.kind`, ref.kind ?? '', 'kind must not be empty'));
     if (!ref.name) causes.push(fieldErrors.invalid(`${at}.name`, ref.name ?? '', 'name must not be empty'));
     if (!ref.uid) causes.push(fieldErrors.invalid(`${at}.uid`, ref.uid ?? '', 'uid must not be empty'));
@@ -84,7 +94,9 @@ function validateFinalizers(finalizers: unknown, path: string): StatusCause[] {
     names.add(name);
   }
   if (names.has('orphan') && names.has('foregroundDeletion')) {
-    causes.push(fieldErrors.invalid(path, finalizers, 'finalizer orphan and foregroundDeletion cannot be both set'));
+    causes.push(
+      fieldErrors.invalid(path, finalizers, 'finalizer orphan and foregroundDeletion cannot be both set'),
+    );
   }
   return causes;
 }
@@ -104,10 +116,12 @@ export function validateObjectMeta(meta: unknown, options: ObjectMetaValidationO
 
   if (options.isCreate) {
     if (generateName) {
-      for (const msg of nameFn(generateName, true)) causes.push(fieldErrors.invalid(`${path}.generateName`, generateName, msg));
+      for (const msg of nameFn(generateName, true))
+        causes.push(fieldErrors.invalid(`${path}.generateName`, generateName, msg));
     }
     if (!name) {
-      if (!generateName) causes.push(fieldErrors.required(`${path}.name`, 'name or generateName is required'));
+      if (!generateName)
+        causes.push(fieldErrors.required(`${path}.name`, 'name or generateName is required'));
     } else {
       for (const msg of nameFn(name, false)) causes.push(fieldErrors.invalid(`${path}.name`, name, msg));
     }
@@ -115,7 +129,9 @@ export function validateObjectMeta(meta: unknown, options: ObjectMetaValidationO
   const namespace = typeof m.namespace === 'string' ? m.namespace : '';
   if (options.namespaced) {
     if (!namespace) causes.push(fieldErrors.required(`${path}.namespace`));
-    else for (const msg of isDNS1123Label(namespace)) causes.push(fieldErrors.invalid(`${path}.namespace`, namespace, msg));
+    else
+      for (const msg of isDNS1123Label(namespace))
+        causes.push(fieldErrors.invalid(`${path}.namespace`, namespace, msg));
   } else if (namespace) {
     causes.push(fieldErrors.forbidden(`${path}.namespace`, 'not allowed on this type'));
   }
@@ -133,7 +149,11 @@ export function validateObjectMeta(meta: unknown, options: ObjectMetaValidationO
  * The metadata fields an update may not change (ValidateObjectMetaAccessorUpdate): name,
  * namespace, uid, creationTimestamp; generation may not decrease... as `field is immutable`.
  */
-export function validateObjectMetaUpdate(newMeta: unknown, oldMeta: unknown, path = 'metadata'): StatusCause[] {
+export function validateObjectMetaUpdate(
+  newMeta: unknown,
+  oldMeta: unknown,
+  path = 'metadata',
+): StatusCause[] {
   const n = asRecord(newMeta);
   const o = asRecord(oldMeta);
   const causes: StatusCause[] = [];

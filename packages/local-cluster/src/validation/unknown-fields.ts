@@ -13,7 +13,10 @@ function join(path: string, key: string): string {
 
 /** Whether an atom accepts anything below it (untyped scalar or a type the schema does not know). */
 function isOpen(atom: TypeRef): boolean {
-  return atom.scalar === 'untyped' || (atom.scalar === undefined && atom.list === undefined && atom.map === undefined);
+  return (
+    atom.scalar === 'untyped' ||
+    (atom.scalar === undefined && atom.list === undefined && atom.map === undefined)
+  );
 }
 
 function walkUnknown(typeSet: TypeSet, value: unknown, atom: TypeRef, path: string, out: string[]): void {

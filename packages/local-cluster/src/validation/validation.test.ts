@@ -13,17 +13,29 @@ import {
 describe('validateObjectMeta', () => {
   it('requires a name or generateName', () => {
     expect(validateObjectMeta({ namespace: 'default' }, { namespaced: true, isCreate: true })).toEqual([
-      { reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' },
+      {
+        reason: 'FieldValueRequired',
+        field: 'metadata.name',
+        message: 'Required value: name or generateName is required',
+      },
     ]);
-    expect(validateObjectMeta({ generateName: 'web-', namespace: 'default' }, { namespaced: true, isCreate: true })).toEqual([]);
+    expect(
+      validateObjectMeta(
+        { generateName: 'web-', namespace: 'default' },
+        { namespaced: true, isCreate: true },
+      ),
+    ).toEqual([]);
   });
 
   it('reports DNS-1123 subdomain violations with the upstream message', () => {
-    const causes = validateObjectMeta({ name: 'Bad_Name', namespace: 'default' }, { namespaced: true, isCreate: true });
+    const causes = validateObjectMeta(
+      { name: 'Bad_Name', namespace: 'default' },
+      { namespaced: true, isCreate: true },
+    );
     expect(causes).toHaveLength(1);
     expect(causes[0]?.field).toBe('metadata.name');
     expect(causes[0]?.message).toBe(
-      'Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \'-\' or \'.\', and must start and end with an alphanumeric character (e.g. \'example.com\', regex used for validation is \'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\')',
+      "Invalid value: \"Bad_Name\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
     );
   });
 
@@ -38,25 +50,41 @@ describe('validateObjectMeta', () => {
     const role = nameValidatorFor('rbac.authorization.k8s.io', 'ClusterRole');
     expect(role('system:controller:x', false)).toEqual([]);
     expect(role('a/b', false)).toEqual(["may not contain '/'"]);
-    expect(nameValidatorFor('apps', 'Deployment')('a'.repeat(254), false)[0]).toBe('must be no more than 253 characters');
+    expect(nameValidatorFor('apps', 'Deployment')('a'.repeat(254), false)[0]).toBe(
+      'must be no more than 253 characters',
+    );
   });
 
   it('checks namespace presence and labels', () => {
     expect(validateObjectMeta({ name: 'a' }, { namespaced: true, isCreate: true })).toEqual([
       { reason: 'FieldValueRequired', field: 'metadata.namespace', message: 'Required value' },
     ]);
-    expect(validateObjectMeta({ name: 'a', namespace: 'x' }, { namespaced: false, isCreate: true })[0]?.message).toBe(
-      'Forbidden: not allowed on this type',
+    expect(
+      validateObjectMeta({ name: 'a', namespace: 'x' }, { namespaced: false, isCreate: true })[0]?.message,
+    ).toBe('Forbidden: not allowed on this type');
+    const causes = validateObjectMeta(
+      { name: 'a', labels: { 'bad key!': 'v', ok: 'x'.repeat(64) } },
+      { namespaced: false, isCreate: true },
     );
-    const causes = validateObjectMeta({ name: 'a', labels: { 'bad key!': 'v', ok: 'x'.repeat(64) } }, { namespaced: false, isCreate: true });
     expect(causes.map((c) => c.field)).toEqual(['metadata.labels', 'metadata.labels']);
-    expect(causes[0]?.message).toMatch(/^Invalid value: "bad key!": name part must consist of alphanumeric characters/);
+    expect(causes[0]?.message).toMatch(
+      /^Invalid value: "bad key!": name part must consist of alphanumeric characters/,
+    );
     expect(causes[1]?.message).toBe(`Invalid value: "${'x'.repeat(64)}": must be no more than 63 characters`);
   });
 
   it('limits the total annotation size', () => {
-    const causes = validateObjectMeta({ name: 'a', annotations: { big: 'x'.repeat(256 * 1024) } }, { namespaced: false, isCreate: true });
-    expect(causes).toEqual([{ reason: 'FieldValueTooLong', field: 'metadata.annotations', message: 'Too long: may not be more than 262144 bytes' }]);
+    const causes = validateObjectMeta(
+      { name: 'a', annotations: { big: 'x'.repeat(256 * 1024) } },
+      { namespaced: false, isCreate: true },
+    );
+    expect(causes).toEqual([
+      {
+        reason: 'FieldValueTooLong',
+        field: 'metadata.annotations',
+        message: 'Too long: may not be more than 262144 bytes',
+      },
+    ]);
   });
 });
 
@@ -68,7 +96,13 @@ describe('findUnknownFields', () => {
       metadata: { name: 'a', labels: { any: 'x' }, bogus: 1 },
       spec: {
         replicass: 3,
-        template: { spec: { containers: [{ name: 'c', image: 'i', imagePullPolicyy: 'Always', ports: [{ containerPort: 1 }] }] } },
+        template: {
+          spec: {
+            containers: [
+              { name: 'c', image: 'i', imagePullPolicyy: 'Always', ports: [{ containerPort: 1 }] },
+            ],
+          },
+        },
       },
     };
     expect(findUnknownFields(sts, builtinTypes, 'io.k8s.api.apps.v1.StatefulSet')).toEqual([
@@ -79,7 +113,13 @@ describe('findUnknownFields', () => {
   });
 
   it('treats untyped values as open and prunes unknown fields', () => {
-    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' }, data: { anything: 'x' }, extra: true };
+    const cm = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'a' },
+      data: { anything: 'x' },
+      extra: true,
+    };
     expect(findUnknownFields(cm, builtinTypes, 'io.k8s.api.core.v1.ConfigMap')).toEqual(['extra']);
     expect(pruneUnknownFields(cm, builtinTypes, 'io.k8s.api.core.v1.ConfigMap')).toEqual({
       apiVersion: 'v1',
@@ -94,7 +134,9 @@ describe('findUnknownFields', () => {
 
 describe('findDuplicateFields', () => {
   it('finds duplicate keys with paths', () => {
-    expect(findDuplicateFields('{"spec":{"replicas":1,"replicas":2,"l":[{"a":1,"a":2}]},"kind":"x"}')).toEqual(['spec.replicas', 'spec.l[0].a']);
+    expect(
+      findDuplicateFields('{"spec":{"replicas":1,"replicas":2,"l":[{"a":1,"a":2}]},"kind":"x"}'),
+    ).toEqual(['spec.replicas', 'spec.l[0].a']);
     expect(findDuplicateFields('{"a":"x\\"y","b":[1,2.5e3,true,null]}')).toEqual([]);
     expect(findDuplicateFields('{oops')).toEqual([]);
   });
@@ -108,7 +150,10 @@ describe('defaultBuiltin', () => {
       metadata: { name: 'db' },
       spec: {
         selector: { matchLabels: { app: 'db' } },
-        template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'postgres:16', ports: [{ containerPort: 5432 }] }] } },
+        template: {
+          metadata: { labels: { app: 'db' } },
+          spec: { containers: [{ name: 'db', image: 'postgres:16', ports: [{ containerPort: 5432 }] }] },
+        },
         volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'] } }],
       },
     });
@@ -117,7 +162,10 @@ describe('defaultBuiltin', () => {
     expect(spec.podManagementPolicy).toBe('OrderedReady');
     expect(spec.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { partition: 0 } });
     expect(spec.revisionHistoryLimit).toBe(10);
-    expect(spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
+    expect(spec.persistentVolumeClaimRetentionPolicy).toEqual({
+      whenDeleted: 'Retain',
+      whenScaled: 'Retain',
+    });
     const podSpec = (spec.template as { spec: Record<string, unknown> }).spec;
     expect(podSpec).toMatchObject({
       restartPolicy: 'Always',
@@ -164,7 +212,12 @@ describe('defaultBuiltin', () => {
       successThreshold: 1,
       failureThreshold: 3,
     });
-    const svc = defaultBuiltin({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ port: 80 }] } });
+    const svc = defaultBuiltin({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 's' },
+      spec: { ports: [{ port: 80 }] },
+    });
     expect(svc.spec).toMatchObject({
       type: 'ClusterIP',
       sessionAffinity: 'None',
@@ -174,14 +227,26 @@ describe('defaultBuiltin', () => {
       internalTrafficPolicy: 'Cluster',
     });
     const ns = defaultBuiltin({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } });
-    expect(ns).toMatchObject({ spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' }, metadata: { labels: { 'kubernetes.io/metadata.name': 'team' } } });
-    expect(defaultBuiltin<Record<string, unknown>>({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } }).type).toBe('Opaque');
+    expect(ns).toMatchObject({
+      spec: { finalizers: ['kubernetes'] },
+      status: { phase: 'Active' },
+      metadata: { labels: { 'kubernetes.io/metadata.name': 'team' } },
+    });
+    expect(
+      defaultBuiltin<Record<string, unknown>>({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } })
+        .type,
+    ).toBe('Opaque');
     const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } };
     expect(defaultBuiltin(structuredClone(cm))).toEqual(cm);
   });
 
   it('defaults a Deployment', () => {
-    const d = defaultBuiltin({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { template: { spec: { containers: [] } } } });
+    const d = defaultBuiltin({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'd' },
+      spec: { template: { spec: { containers: [] } } },
+    });
     expect(d.spec).toMatchObject({
       replicas: 1,
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } },
@@ -200,7 +265,10 @@ describe('validateBuiltin', () => {
       spec: {
         serviceName: 'db',
         selector: { matchLabels: { app: 'db' } },
-        template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'postgres:16' }] } },
+        template: {
+          metadata: { labels: { app: 'db' } },
+          spec: { containers: [{ name: 'db', image: 'postgres:16' }] },
+        },
       },
     });
 
@@ -217,7 +285,9 @@ describe('validateBuiltin', () => {
     ]);
     const noSelector = sts();
     delete (noSelector.spec as Record<string, unknown>).selector;
-    expect(validateBuiltin(noSelector)).toEqual([{ reason: 'FieldValueRequired', field: 'spec.selector', message: 'Required value' }]);
+    expect(validateBuiltin(noSelector)).toEqual([
+      { reason: 'FieldValueRequired', field: 'spec.selector', message: 'Required value' },
+    ]);
   });
 
   it('forbids StatefulSet spec updates other than the mutable fields', () => {
@@ -235,25 +305,47 @@ describe('validateBuiltin', () => {
   });
 
   it('requires pod containers with name and image', () => {
-    const pod = defaultBuiltin({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: '' }] } });
+    const pod = defaultBuiltin({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p' },
+      spec: { containers: [{ name: '' }] },
+    });
     expect(validateBuiltin(pod).map((c) => `${c.field}: ${c.message}`)).toEqual([
       'spec.containers[0].name: Required value',
       'spec.containers[0].image: Required value',
     ]);
     const empty = defaultBuiltin({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: {} });
-    expect(validateBuiltin(empty).map((c) => `${c.field}: ${c.message}`)).toEqual(['spec.containers: Required value']);
+    expect(validateBuiltin(empty).map((c) => `${c.field}: ${c.message}`)).toEqual([
+      'spec.containers: Required value',
+    ]);
   });
 
   it('checks service ports, config keys and leases', () => {
-    const svc = defaultBuiltin({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ port: 80 }, { port: 70000, name: 'b' }] } });
+    const svc = defaultBuiltin({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 's' },
+      spec: { ports: [{ port: 80 }, { port: 70000, name: 'b' }] },
+    });
     expect(validateBuiltin(svc).map((c) => `${c.field}: ${c.message}`)).toEqual([
       'spec.ports[0].name: Required value',
       'spec.ports[1].port: Invalid value: 70000: must be between 1 and 65535, inclusive',
       'spec.ports[1].targetPort: Invalid value: 70000: must be between 1 and 65535, inclusive',
     ]);
-    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { 'bad key': 'x', ok: 'y' } };
+    const cm = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c' },
+      data: { 'bad key': 'x', ok: 'y' },
+    };
     expect(validateBuiltin(cm).map((c) => c.field)).toEqual(['data[bad key]']);
-    const lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'l' }, spec: { leaseDurationSeconds: 0 } };
+    const lease = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'l' },
+      spec: { leaseDurationSeconds: 0 },
+    };
     expect(validateBuiltin(lease)[0]?.message).toBe('Invalid value: 0: must be greater than 0');
   });
 
@@ -263,7 +355,10 @@ describe('validateBuiltin', () => {
         apiVersion: 'apps/v1',
         kind: 'Deployment',
         metadata: { name: 'd' },
-        spec: { selector: { matchLabels: { app } }, template: { metadata: { labels: { app } }, spec: { containers: [{ name: 'c', image: 'i' }] } } },
+        spec: {
+          selector: { matchLabels: { app } },
+          template: { metadata: { labels: { app } }, spec: { containers: [{ name: 'c', image: 'i' }] } },
+        },
       });
     expect(validateBuiltin(make('a'))).toEqual([]);
     expect(validateBuiltin(make('b'), make('a')).map((c) => c.field)).toEqual(['spec.selector']);

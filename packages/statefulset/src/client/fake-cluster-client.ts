@@ -6,7 +6,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { KubeObject } from '@opkit/core';
-import type { ApplyOptions, ClusterClient, DeleteOptions, KindRef, MergePatchOptions, ObjectRef } from './cluster-client.js';
+import type {
+  ApplyOptions,
+  ClusterClient,
+  DeleteOptions,
+  KindRef,
+  MergePatchOptions,
+  ObjectRef,
+} from './cluster-client.js';
 
 /** An error shaped like an API error (`code` and `reason`), as the fake's callers expect. */
 export class FakeApiError extends Error {
@@ -61,7 +68,9 @@ export class FakeClusterClient implements ClusterClient {
 
   /** Every stored object of a kind (all namespaces), deep copies. */
   all(kind: KindRef): KubeObject[] {
-    return [...this.objects.values()].filter((o) => o.apiVersion === kind.apiVersion && o.kind === kind.kind).map((o) => structuredClone(o));
+    return [...this.objects.values()]
+      .filter((o) => o.apiVersion === kind.apiVersion && o.kind === kind.kind)
+      .map((o) => structuredClone(o));
   }
 
   async get(ref: ObjectRef): Promise<KubeObject | undefined> {
@@ -71,25 +80,48 @@ export class FakeClusterClient implements ClusterClient {
 
   async list(kind: KindRef, namespace: string, labels: Record<string, string> = {}): Promise<KubeObject[]> {
     return this.all(kind).filter(
-      (o) => (o.metadata.namespace ?? '') === namespace && Object.entries(labels).every(([k, v]) => o.metadata.labels?.[k] === v),
+      (o) =>
+        (o.metadata.namespace ?? '') === namespace &&
+        Object.entries(labels).every(([k, v]) => o.metadata.labels?.[k] === v),
     );
   }
 
   async apply(obj: KubeObject, opts: ApplyOptions): Promise<KubeObject> {
-    this.writes.push(`apply ${obj.kind} ${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''} by ${opts.fieldManager}`);
-    const existing = this.objects.get(keyOf({ ...obj, namespace: obj.metadata.namespace, name: obj.metadata.name }));
-    if (!existing) return this.store({ ...structuredClone(obj), metadata: { ...structuredClone(obj.metadata) } }, undefined);
+    this.writes.push(
+      `apply ${obj.kind} ${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''} by ${opts.fieldManager}`,
+    );
+    const existing = this.objects.get(
+      keyOf({ ...obj, namespace: obj.metadata.namespace, name: obj.metadata.name }),
+    );
+    if (!existing)
+      return this.store(
+        { ...structuredClone(obj), metadata: { ...structuredClone(obj.metadata) } },
+        undefined,
+      );
     const { status: _ignored, ...desired } = obj;
     return this.store(mergePatch(existing, desired) as KubeObject, existing);
   }
 
-  async patch(ref: ObjectRef, patch: Record<string, unknown>, opts: MergePatchOptions = {}): Promise<KubeObject> {
-    this.writes.push(`patch${opts.subresource ? `/${opts.subresource}` : ''} ${ref.kind} ${ref.namespace ?? ''}/${ref.name}`);
+  async patch(
+    ref: ObjectRef,
+    patch: Record<string, unknown>,
+    opts: MergePatchOptions = {},
+  ): Promise<KubeObject> {
+    this.writes.push(
+      `patch${opts.subresource ? `/${opts.subresource}` : ''} ${ref.kind} ${ref.namespace ?? ''}/${ref.name}`,
+    );
     const existing = this.objects.get(keyOf(ref));
     if (!existing) throw new FakeApiError(404, 'NotFound', `${ref.kind} "${ref.name}" not found`);
     const meta = isPlainObject(patch.metadata) ? patch.metadata : undefined;
-    if (typeof meta?.resourceVersion === 'string' && meta.resourceVersion !== existing.metadata.resourceVersion) {
-      throw new FakeApiError(409, 'Conflict', `the object has been modified; please apply your changes to the latest version`);
+    if (
+      typeof meta?.resourceVersion === 'string' &&
+      meta.resourceVersion !== existing.metadata.resourceVersion
+    ) {
+      throw new FakeApiError(
+        409,
+        'Conflict',
+        `the object has been modified; please apply your changes to the latest version`,
+      );
     }
     let next: KubeObject;
     if (opts.subresource === 'status') {
@@ -123,7 +155,9 @@ export class FakeClusterClient implements ClusterClient {
 
   /** Stores directly (what a test's simulated controller writes, e.g. pod status); no write is recorded. */
   put(obj: KubeObject): KubeObject {
-    const existing = this.objects.get(keyOf({ ...obj, namespace: obj.metadata.namespace, name: obj.metadata.name }));
+    const existing = this.objects.get(
+      keyOf({ ...obj, namespace: obj.metadata.namespace, name: obj.metadata.name }),
+    );
     return this.store(structuredClone(obj), existing);
   }
 

@@ -3,7 +3,15 @@
  * group and the runbook engine in production and in local-cluster tests.
  */
 import { parseApiVersion, type GroupVersionKind, type KubeClient, type KubeObject } from '@opkit/core';
-import { statusCodeOf, type ApplyOptions, type ClusterClient, type DeleteOptions, type KindRef, type MergePatchOptions, type ObjectRef } from './cluster-client.js';
+import {
+  statusCodeOf,
+  type ApplyOptions,
+  type ClusterClient,
+  type DeleteOptions,
+  type KindRef,
+  type MergePatchOptions,
+  type ObjectRef,
+} from './cluster-client.js';
 
 /** The methods of core's KubeClient the adapter calls (a narrower seam, so tests may pass a stand-in). */
 export type KubeClientLike = Pick<KubeClient, 'get' | 'list' | 'apply' | 'patch' | 'create' | 'delete'>;
@@ -28,13 +36,22 @@ export function clusterClientFrom(kube: KubeClientLike): ClusterClient {
       const labelSelector = entries.length > 0 ? entries.map(([k, v]) => `${k}=${v}`).join(',') : undefined;
       const list = await kube.list(gvk(kind), { namespace, labelSelector });
       // list items carry no apiVersion/kind on the wire
-      return (list.items ?? []).map((item: KubeObject) => ({ ...item, apiVersion: item.apiVersion ?? kind.apiVersion, kind: item.kind ?? kind.kind }));
+      return (list.items ?? []).map((item: KubeObject) => ({
+        ...item,
+        apiVersion: item.apiVersion ?? kind.apiVersion,
+        kind: item.kind ?? kind.kind,
+      }));
     },
     apply(obj: KubeObject, opts: ApplyOptions): Promise<KubeObject> {
       return kube.apply(obj, { fieldManager: opts.fieldManager, force: opts.force ?? true });
     },
     patch(ref: ObjectRef, patch: Record<string, unknown>, opts: MergePatchOptions = {}): Promise<KubeObject> {
-      return kube.patch(gvk(ref), ref.name, patch, { type: 'merge', namespace: ref.namespace, subresource: opts.subresource, fieldManager: opts.fieldManager });
+      return kube.patch(gvk(ref), ref.name, patch, {
+        type: 'merge',
+        namespace: ref.namespace,
+        subresource: opts.subresource,
+        fieldManager: opts.fieldManager,
+      });
     },
     create(obj: KubeObject): Promise<KubeObject> {
       return kube.create(obj);

@@ -23,7 +23,12 @@ export function claimName(template: string, setName: string, ordinal: number): s
 }
 
 /** The stable DNS name of a member pod. */
-export function memberFqdn(podName: string, serviceName: string, namespace: string, clusterDomain = 'cluster.local'): string {
+export function memberFqdn(
+  podName: string,
+  serviceName: string,
+  namespace: string,
+  clusterDomain = 'cluster.local',
+): string {
   return `${podName}.${serviceName}.${namespace}.svc.${clusterDomain}`;
 }
 
@@ -41,7 +46,13 @@ export interface PeerListOptions {
 /**
  * The peer list of members `ordinals` of a set, e.g. `etcd-0=https://etcd-0.etcd.ns.svc.cluster.local:2380,...`.
  */
-export function peerList(setName: string, serviceName: string, namespace: string, ordinals: number[], opts: PeerListOptions): string {
+export function peerList(
+  setName: string,
+  serviceName: string,
+  namespace: string,
+  ordinals: number[],
+  opts: PeerListOptions,
+): string {
   return ordinals
     .map((ordinal) => {
       const name = memberName(setName, ordinal);
@@ -72,7 +83,8 @@ export function selectSeeds(candidates: SeedCandidate[], max = 3): SeedCandidate
     list.push(c);
     byRack.set(c.rack, list);
   }
-  for (const list of byRack.values()) list.sort((a, b) => Number(b.ready) - Number(a.ready) || a.ordinal - b.ordinal);
+  for (const list of byRack.values())
+    list.sort((a, b) => Number(b.ready) - Number(a.ready) || a.ordinal - b.ordinal);
   const racks = [...byRack.keys()].sort();
   const seeds: SeedCandidate[] = [];
   // ready members of every rack go before unready ones of any rack
@@ -101,7 +113,12 @@ export class GroupIdentity {
   readonly serviceName: string;
   readonly clusterDomain: string;
 
-  constructor(private readonly spec: Pick<MemberGroupSpec, 'name' | 'namespace' | 'serviceName' | 'clusterDomain' | 'sets'>) {
+  constructor(
+    private readonly spec: Pick<
+      MemberGroupSpec,
+      'name' | 'namespace' | 'serviceName' | 'clusterDomain' | 'sets'
+    >,
+  ) {
     this.serviceName = spec.serviceName ?? spec.name;
     this.clusterDomain = spec.clusterDomain ?? 'cluster.local';
   }
@@ -125,10 +142,16 @@ export class GroupIdentity {
 
   /** The peer list of a set's first `replicas` members. */
   peers(setName: string, replicas: number, opts: Omit<PeerListOptions, 'clusterDomain'>): string {
-    return peerList(setName, this.serviceName, this.spec.namespace, Array.from({ length: replicas }, (_, i) => i), {
-      ...opts,
-      clusterDomain: this.clusterDomain,
-    });
+    return peerList(
+      setName,
+      this.serviceName,
+      this.spec.namespace,
+      Array.from({ length: replicas }, (_, i) => i),
+      {
+        ...opts,
+        clusterDomain: this.clusterDomain,
+      },
+    );
   }
 
   /** Which set and ordinal a pod name belongs to. */

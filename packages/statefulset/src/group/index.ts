@@ -20,7 +20,17 @@ export {
   type MemberStorage,
   type StoragePolicy,
 } from './spec.js';
-export { GroupIdentity, claimName, memberFqdn, memberName, ordinalOf, peerList, selectSeeds, type PeerListOptions, type SeedCandidate } from './identity.js';
+export {
+  GroupIdentity,
+  claimName,
+  memberFqdn,
+  memberName,
+  ordinalOf,
+  peerList,
+  selectSeeds,
+  type PeerListOptions,
+  type SeedCandidate,
+} from './identity.js';
 export {
   buildClientService,
   buildConfigMap,
@@ -32,4 +42,10 @@ export {
   ownerReferenceTo,
   setSelector,
 } from './manifests.js';
-export { MemberGroup, type ObservedClaim, type ObservedGroup, type ObservedMember, type ObservedSet } from './member-group.js';
+export {
+  MemberGroup,
+  type ObservedClaim,
+  type ObservedGroup,
+  type ObservedMember,
+  type ObservedSet,
+} from './member-group.js';

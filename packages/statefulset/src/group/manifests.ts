@@ -5,7 +5,16 @@
  * owned by the custom resource.
  */
 import type { KubeObject, OwnerReference } from '../client/index.js';
-import { GROUP_LABEL, MANAGED_BY_LABEL, RACK_LABEL, ROLE_LABEL, SET_LABEL, type MemberGroupSpec, type MemberPort, type MemberSetSpec } from './spec.js';
+import {
+  GROUP_LABEL,
+  MANAGED_BY_LABEL,
+  RACK_LABEL,
+  ROLE_LABEL,
+  SET_LABEL,
+  type MemberGroupSpec,
+  type MemberPort,
+  type MemberSetSpec,
+} from './spec.js';
 
 /** The controller owner reference to the group's custom resource. */
 export function ownerReferenceTo(owner: KubeObject): OwnerReference {
@@ -29,7 +38,11 @@ export function setSelector(spec: MemberGroupSpec, set: MemberSetSpec): Record<s
   return { [GROUP_LABEL]: spec.name, [SET_LABEL]: set.name };
 }
 
-function metadata(spec: MemberGroupSpec, name: string, extra: Record<string, string> = {}): KubeObject['metadata'] {
+function metadata(
+  spec: MemberGroupSpec,
+  name: string,
+  extra: Record<string, string> = {},
+): KubeObject['metadata'] {
   return {
     name,
     namespace: spec.namespace,
@@ -41,7 +54,12 @@ function metadata(spec: MemberGroupSpec, name: string, extra: Record<string, str
 function servicePorts(ports: MemberPort[], clientOnly: boolean): Record<string, unknown>[] {
   return ports
     .filter((p) => !clientOnly || !p.peerOnly)
-    .map((p) => ({ name: p.name, port: p.containerPort, targetPort: p.containerPort, protocol: p.protocol ?? 'TCP' }));
+    .map((p) => ({
+      name: p.name,
+      port: p.containerPort,
+      targetPort: p.containerPort,
+      protocol: p.protocol ?? 'TCP',
+    }));
 }
 
 /** The ConfigMap's name (`<name>-config` unless given). */
@@ -77,7 +95,11 @@ export function buildStatefulSet(spec: MemberGroupSpec, set: MemberSetSpec, repl
     ...(set.command ? { command: set.command } : {}),
     ...(set.args ? { args: set.args } : {}),
     ...(set.env ? { env: set.env } : {}),
-    ports: (set.ports ?? spec.ports).map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: p.protocol ?? 'TCP' })),
+    ports: (set.ports ?? spec.ports).map((p) => ({
+      name: p.name,
+      containerPort: p.containerPort,
+      protocol: p.protocol ?? 'TCP',
+    })),
     ...(set.resources ? { resources: set.resources } : {}),
     ...(set.readinessProbe ? { readinessProbe: set.readinessProbe } : {}),
     ...(set.livenessProbe ? { livenessProbe: set.livenessProbe } : {}),
@@ -86,13 +108,18 @@ export function buildStatefulSet(spec: MemberGroupSpec, set: MemberSetSpec, repl
   const podSpec: Record<string, unknown> = {
     containers: [main, ...(set.extraContainers ?? [])],
     ...(volumes.length > 0 ? { volumes } : {}),
-    ...(set.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: set.terminationGracePeriodSeconds } : {}),
+    ...(set.terminationGracePeriodSeconds !== undefined
+      ? { terminationGracePeriodSeconds: set.terminationGracePeriodSeconds }
+      : {}),
   };
   const strategy = set.updateStrategy ?? 'OnDelete';
   return {
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
-    metadata: metadata(spec, set.name, { [SET_LABEL]: set.name, ...(set.rack ? { [RACK_LABEL]: set.rack } : {}) }),
+    metadata: metadata(spec, set.name, {
+      [SET_LABEL]: set.name,
+      ...(set.rack ? { [RACK_LABEL]: set.rack } : {}),
+    }),
     spec: {
       replicas,
       serviceName: spec.serviceName ?? spec.name,
@@ -159,7 +186,10 @@ export function buildClientService(spec: MemberGroupSpec): KubeObject | undefine
 export function buildPodDisruptionBudget(spec: MemberGroupSpec): KubeObject | undefined {
   if (spec.podDisruptionBudget === false) return undefined;
   const opts = spec.podDisruptionBudget ?? {};
-  const budget = opts.minAvailable !== undefined ? { minAvailable: opts.minAvailable } : { maxUnavailable: opts.maxUnavailable ?? 1 };
+  const budget =
+    opts.minAvailable !== undefined
+      ? { minAvailable: opts.minAvailable }
+      : { maxUnavailable: opts.maxUnavailable ?? 1 };
   return {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',
@@ -172,5 +202,10 @@ export function buildPodDisruptionBudget(spec: MemberGroupSpec): KubeObject | un
 export function buildConfigMap(spec: MemberGroupSpec): KubeObject | undefined {
   const name = configMapName(spec);
   if (!name || !spec.configMap) return undefined;
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(spec, name), data: { ...spec.configMap.data } };
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: metadata(spec, name),
+    data: { ...spec.configMap.data },
+  };
 }

@@ -15,7 +15,13 @@ import {
   ownerReferenceTo,
   setSelector,
 } from './manifests.js';
-import { GROUP_LABEL, MEMBER_LEFT_ANNOTATION, REVISION_LABEL, type MemberGroupSpec, type MemberSetSpec } from './spec.js';
+import {
+  GROUP_LABEL,
+  MEMBER_LEFT_ANNOTATION,
+  REVISION_LABEL,
+  type MemberGroupSpec,
+  type MemberSetSpec,
+} from './spec.js';
 
 const STATEFULSET = { apiVersion: 'apps/v1', kind: 'StatefulSet' };
 const POD = { apiVersion: 'v1', kind: 'Pod' };
@@ -89,8 +95,12 @@ export interface ObservedGroup {
 }
 
 function isReady(pod: KubeObject): boolean {
-  const status = pod.status as { phase?: string; conditions?: { type: string; status: string }[] } | undefined;
-  return status?.phase === 'Running' && (status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+  const status = pod.status as
+    { phase?: string; conditions?: { type: string; status: string }[] } | undefined;
+  return (
+    status?.phase === 'Running' &&
+    (status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')
+  );
 }
 
 function revisionSuffix(setName: string, revision: string | undefined): string | undefined {
@@ -115,26 +125,50 @@ export class MemberGroup {
    * (the runbooks change it, one member at a time) unless `replicas` names one; a new one starts
    * with `initialReplicas(set)` (default: the spec's).
    */
-  async apply(opts: { replicas?: (set: MemberSetSpec) => number | undefined; initialReplicas?: (set: MemberSetSpec) => number } = {}): Promise<void> {
-    const objects = [buildConfigMap(this.spec), buildHeadlessService(this.spec), buildClientService(this.spec), buildPodDisruptionBudget(this.spec)];
-    for (const obj of objects) if (obj) await this.client.apply(obj, { fieldManager: this.fieldManager, force: true });
+  async apply(
+    opts: {
+      replicas?: (set: MemberSetSpec) => number | undefined;
+      initialReplicas?: (set: MemberSetSpec) => number;
+    } = {},
+  ): Promise<void> {
+    const objects = [
+      buildConfigMap(this.spec),
+      buildHeadlessService(this.spec),
+      buildClientService(this.spec),
+      buildPodDisruptionBudget(this.spec),
+    ];
+    for (const obj of objects)
+      if (obj) await this.client.apply(obj, { fieldManager: this.fieldManager, force: true });
     for (const set of this.spec.sets) {
-      const existing = await this.client.get({ ...STATEFULSET, namespace: this.spec.namespace, name: set.name });
+      const existing = await this.client.get({
+        ...STATEFULSET,
+        namespace: this.spec.namespace,
+        name: set.name,
+      });
       const current = (existing?.spec as { replicas?: number } | undefined)?.replicas;
       const replicas = opts.replicas?.(set) ?? current ?? opts.initialReplicas?.(set) ?? set.replicas;
-      await this.client.apply(buildStatefulSet(this.spec, set, replicas), { fieldManager: this.fieldManager, force: true });
+      await this.client.apply(buildStatefulSet(this.spec, set, replicas), {
+        fieldManager: this.fieldManager,
+        force: true,
+      });
     }
     if (this.spec.storagePolicy?.whenDeleted === 'Delete') await this.adoptClaims();
   }
 
   /** Sets one StatefulSet's replica count (re-applying its full desired object). */
   async scale(setName: string, replicas: number): Promise<void> {
-    await this.client.apply(buildStatefulSet(this.spec, this.identity.set(setName), replicas), { fieldManager: this.fieldManager, force: true });
+    await this.client.apply(buildStatefulSet(this.spec, this.identity.set(setName), replicas), {
+      fieldManager: this.fieldManager,
+      force: true,
+    });
   }
 
   /** Deletes one member's pod (only the incarnation with `uid` when given); false when already gone. */
   deletePod(setName: string, ordinal: number, uid?: string): Promise<boolean> {
-    return this.client.delete({ ...POD, namespace: this.spec.namespace, name: memberName(setName, ordinal) }, { uid });
+    return this.client.delete(
+      { ...POD, namespace: this.spec.namespace, name: memberName(setName, ordinal) },
+      { uid },
+    );
   }
 
   /** The claim name of a member, or undefined when the set has no storage. */
@@ -158,7 +192,9 @@ export class MemberGroup {
       return false;
     }
     if (claim.metadata.annotations?.[MEMBER_LEFT_ANNOTATION]) return true;
-    await this.client.patch(ref, { metadata: { annotations: { [MEMBER_LEFT_ANNOTATION]: new Date().toISOString() } } });
+    await this.client.patch(ref, {
+      metadata: { annotations: { [MEMBER_LEFT_ANNOTATION]: new Date().toISOString() } },
+    });
     return true;
   }
 
@@ -177,8 +213,13 @@ export class MemberGroup {
   async observe(): Promise<ObservedGroup> {
     const ns = this.spec.namespace;
     const selector = { [GROUP_LABEL]: this.spec.name };
-    const statefulSets = await Promise.all(this.spec.sets.map((s) => this.client.get({ ...STATEFULSET, namespace: ns, name: s.name })));
-    const [pods, claims] = await Promise.all([this.client.list(POD, ns, selector), this.client.list(PVC, ns)]);
+    const statefulSets = await Promise.all(
+      this.spec.sets.map((s) => this.client.get({ ...STATEFULSET, namespace: ns, name: s.name })),
+    );
+    const [pods, claims] = await Promise.all([
+      this.client.list(POD, ns, selector),
+      this.client.list(PVC, ns),
+    ]);
     const sets = this.spec.sets.map((set, i) => this.observeSet(set, statefulSets[i], pods, claims));
     return {
       sets,
@@ -191,15 +232,27 @@ export class MemberGroup {
     };
   }
 
-  private observeSet(set: MemberSetSpec, sts: KubeObject | undefined, pods: KubeObject[], claims: KubeObject[]): ObservedSet {
+  private observeSet(
+    set: MemberSetSpec,
+    sts: KubeObject | undefined,
+    pods: KubeObject[],
+    claims: KubeObject[],
+  ): ObservedSet {
     const spec = sts?.spec as { replicas?: number } | undefined;
-    const status = (sts?.status ?? {}) as { readyReplicas?: number; currentRevision?: string; updateRevision?: string; observedGeneration?: number };
+    const status = (sts?.status ?? {}) as {
+      readyReplicas?: number;
+      currentRevision?: string;
+      updateRevision?: string;
+      observedGeneration?: number;
+    };
     const replicas = sts ? (spec?.replicas ?? 1) : 0;
     const updateRevision = status.updateRevision;
     const podByOrdinal = new Map<number, KubeObject>();
     for (const pod of pods) {
       const ordinal = ordinalOf(pod.metadata.name ?? '', set.name);
-      const ownSet = Object.entries(setSelector(this.spec, set)).every(([k, v]) => pod.metadata.labels?.[k] === v);
+      const ownSet = Object.entries(setSelector(this.spec, set)).every(
+        ([k, v]) => pod.metadata.labels?.[k] === v,
+      );
       if (ordinal !== undefined && ownSet) podByOrdinal.set(ordinal, pod);
     }
     const template = set.storage?.name ?? 'data';
@@ -257,7 +310,9 @@ export class MemberGroup {
       updated: inRange.filter((m) => m.pod && m.updated).map((m) => m.ordinal),
       outdated: inRange.filter((m) => m.pod && !m.updated).map((m) => m.ordinal),
       missing: inRange.filter((m) => !m.pod).map((m) => m.ordinal),
-      orphanedClaims: [...claimByOrdinal.entries()].filter(([o]) => o >= replicas && !podByOrdinal.has(o)).map(([, c]) => c),
+      orphanedClaims: [...claimByOrdinal.entries()]
+        .filter(([o]) => o >= replicas && !podByOrdinal.has(o))
+        .map(([, c]) => c),
     };
   }
 

@@ -48,7 +48,10 @@ const grow: Runbook<Ctx> = {
     {
       name: 'WaitReady',
       timeoutMs: 5000,
-      complete: (ctx) => (ctx.context.world.ready(Number(ctx.operation.to)) ? true : { ok: false, reason: 'NotReady', message: 'member not ready' }),
+      complete: (ctx) =>
+        ctx.context.world.ready(Number(ctx.operation.to))
+          ? true
+          : { ok: false, reason: 'NotReady', message: 'member not ready' },
     },
     {
       name: 'TouchAll',
@@ -78,9 +81,17 @@ function crashingClient(inner: ClusterClient, state: { writes: number; crashAt: 
     get: (r) => inner.get(r),
     list: (k, n, l) => inner.list(k, n, l),
     apply: write((o: KubeObject, opts: Parameters<ClusterClient['apply']>[1]) => inner.apply(o, opts)),
-    patch: write((r: Parameters<ClusterClient['patch']>[0], p: Record<string, unknown>, o?: Parameters<ClusterClient['patch']>[2]) => inner.patch(r, p, o)),
+    patch: write(
+      (
+        r: Parameters<ClusterClient['patch']>[0],
+        p: Record<string, unknown>,
+        o?: Parameters<ClusterClient['patch']>[2],
+      ) => inner.patch(r, p, o),
+    ),
     create: write((o: KubeObject) => inner.create(o)),
-    delete: write((r: Parameters<ClusterClient['delete']>[0], o?: Parameters<ClusterClient['delete']>[1]) => inner.delete(r, o)),
+    delete: write((r: Parameters<ClusterClient['delete']>[0], o?: Parameters<ClusterClient['delete']>[1]) =>
+      inner.delete(r, o),
+    ),
   };
 }
 
@@ -91,7 +102,13 @@ async function setup(): Promise<{ fake: FakeClusterClient; world: World }> {
 }
 
 /** Runs reconciles until idle, restarting the "operator" (a new engine) after every crash. */
-async function converge(fake: FakeClusterClient, world: World, ctx: Ctx, crashAt = 0, events = new RecordedEvents()): Promise<{ crashes: number; reconciles: number }> {
+async function converge(
+  fake: FakeClusterClient,
+  world: World,
+  ctx: Ctx,
+  crashAt = 0,
+  events = new RecordedEvents(),
+): Promise<{ crashes: number; reconciles: number }> {
   const state = { writes: 0, crashAt };
   const client = crashingClient(fake, state);
   const clock = { now: () => world.now };
@@ -100,7 +117,13 @@ async function converge(fake: FakeClusterClient, world: World, ctx: Ctx, crashAt
   for (let i = 0; i < 200; i++) {
     const object = (await fake.get(REF))!;
     try {
-      const out = await engine.reconcile({ object, runbooks: [grow], context: ctx, plan: (c) => (c.desired > 1 && !world.announced.has(2) ? { kind: 'Grow', from: 1, to: 2 } : undefined) });
+      const out = await engine.reconcile({
+        object,
+        runbooks: [grow],
+        context: ctx,
+        plan: (c) =>
+          c.desired > 1 && !world.announced.has(2) ? { kind: 'Grow', from: 1, to: 2 } : undefined,
+      });
       if (out.idle) return { crashes, reconciles: i };
       world.now += out.result.requeueAfter ?? 0;
     } catch (e) {
@@ -122,7 +145,14 @@ describe('RunbookEngine', () => {
     const cr = (await fake.get(REF))!;
     expect(operationOf(cr)).toBeUndefined();
     expect(events.events.map((e) => e.reason)).toEqual(
-      expect.arrayContaining(['OperationStarted', 'StepAnnounce', 'StepCompleted', 'StepTouchAll', 'MemberStepCompleted', 'OperationCompleted']),
+      expect.arrayContaining([
+        'OperationStarted',
+        'StepAnnounce',
+        'StepCompleted',
+        'StepTouchAll',
+        'MemberStepCompleted',
+        'OperationCompleted',
+      ]),
     );
     const conditions = (cr.status as { conditions: { type: string; status: string }[] }).conditions;
     expect(conditions.find((c) => c.type === 'Progressing')?.status).toBe('False');
@@ -133,11 +163,25 @@ describe('RunbookEngine', () => {
     const engine = new RunbookEngine({ client: fake, clock: { now: () => world.now }, pollIntervalMs: 100 });
     const ctx = { world, desired: 2 };
     const run = async () =>
-      engine.reconcile({ object: (await fake.get(REF))!, runbooks: [grow], context: ctx, plan: () => ({ kind: 'Grow', from: 1, to: 2 }) });
+      engine.reconcile({
+        object: (await fake.get(REF))!,
+        runbooks: [grow],
+        context: ctx,
+        plan: () => ({ kind: 'Grow', from: 1, to: 2 }),
+      });
     await run(); // start
     await run(); // announce
     let op = operationOf((await fake.get(REF))!)!;
-    expect(op).toMatchObject({ kind: 'Grow', from: 1, to: 2, step: 'Announce', stepIndex: 0, phase: 'Waiting', attempts: 1, acted: true });
+    expect(op).toMatchObject({
+      kind: 'Grow',
+      from: 1,
+      to: 2,
+      step: 'Announce',
+      stepIndex: 0,
+      phase: 'Waiting',
+      attempts: 1,
+      acted: true,
+    });
     await run(); // Announce complete → WaitReady
     await run(); // waiting
     op = operationOf((await fake.get(REF))!)!;
@@ -182,15 +226,39 @@ describe('RunbookEngine', () => {
   it('raises Degraded with the reason when a step overruns its timeout, and clears it on completion', async () => {
     const { fake, world } = await setup();
     const events = new RecordedEvents();
-    const engine = new RunbookEngine({ client: fake, clock: { now: () => world.now }, events, pollIntervalMs: 100 });
-    const slow: Runbook<Ctx> = { kind: 'Grow', steps: [{ name: 'WaitForever', timeoutMs: 1000, complete: (c) => (c.context.world.touched.has(9) ? true : { ok: false, reason: 'Stuck', message: 'still stuck' }) }] };
-    const run = async () => engine.reconcile({ object: (await fake.get(REF))!, runbooks: [slow], context: { world, desired: 2 }, plan: () => ({ kind: 'Grow' }) });
+    const engine = new RunbookEngine({
+      client: fake,
+      clock: { now: () => world.now },
+      events,
+      pollIntervalMs: 100,
+    });
+    const slow: Runbook<Ctx> = {
+      kind: 'Grow',
+      steps: [
+        {
+          name: 'WaitForever',
+          timeoutMs: 1000,
+          complete: (c) =>
+            c.context.world.touched.has(9) ? true : { ok: false, reason: 'Stuck', message: 'still stuck' },
+        },
+      ],
+    };
+    const run = async () =>
+      engine.reconcile({
+        object: (await fake.get(REF))!,
+        runbooks: [slow],
+        context: { world, desired: 2 },
+        plan: () => ({ kind: 'Grow' }),
+      });
     await run();
     await run();
     world.now += 1500;
     await run();
     let cr = (await fake.get(REF))!;
-    const degraded = () => (cr.status as { conditions: { type: string; status: string; reason: string; message: string }[] }).conditions.find((c) => c.type === 'Degraded');
+    const degraded = () =>
+      (
+        cr.status as { conditions: { type: string; status: string; reason: string; message: string }[] }
+      ).conditions.find((c) => c.type === 'Degraded');
     expect(degraded()).toMatchObject({ status: 'True', reason: 'StepTimedOut' });
     expect(degraded()!.message).toContain('WaitForever');
     expect(degraded()!.message).toContain('still stuck');
@@ -208,7 +276,13 @@ describe('RunbookEngine', () => {
     const { fake, world } = await setup();
     const engine = new RunbookEngine({ client: fake, clock: { now: () => world.now }, pollIntervalMs: 100 });
     const ctx = { world, desired: 2 };
-    const run = async () => engine.reconcile({ object: (await fake.get(REF))!, runbooks: [grow], context: ctx, plan: () => (ctx.desired > 1 ? { kind: 'Grow', from: 1, to: 2 } : undefined) });
+    const run = async () =>
+      engine.reconcile({
+        object: (await fake.get(REF))!,
+        runbooks: [grow],
+        context: ctx,
+        plan: () => (ctx.desired > 1 ? { kind: 'Grow', from: 1, to: 2 } : undefined),
+      });
     await run(); // started, nothing acted
     ctx.desired = 1;
     await run();
@@ -232,7 +306,12 @@ describe('RunbookEngine', () => {
   it('previews the plan without acting', async () => {
     const { fake, world } = await setup();
     const engine = new RunbookEngine({ client: fake, clock: { now: () => world.now } });
-    const preview = await engine.preview({ object: (await fake.get(REF))!, runbooks: [grow], context: { world, desired: 2 }, plan: () => ({ kind: 'Grow', from: 1, to: 2 }) });
+    const preview = await engine.preview({
+      object: (await fake.get(REF))!,
+      runbooks: [grow],
+      context: { world, desired: 2 },
+      plan: () => ({ kind: 'Grow', from: 1, to: 2 }),
+    });
     expect(preview?.steps).toEqual([
       { name: 'Announce', state: 'Pending' },
       { name: 'WaitReady', state: 'Pending' },
@@ -245,7 +324,12 @@ describe('RunbookEngine', () => {
   it('retries a failing action with backoff and counts attempts and metrics', async () => {
     const { fake, world } = await setup();
     const registry = new Registry();
-    const engine = new RunbookEngine({ client: fake, clock: { now: () => world.now }, pollIntervalMs: 100, metrics: runbookMetrics(registry) });
+    const engine = new RunbookEngine({
+      client: fake,
+      clock: { now: () => world.now },
+      pollIntervalMs: 100,
+      metrics: runbookMetrics(registry),
+    });
     let failures = 2;
     const flaky: Runbook<Ctx> = {
       kind: 'Flaky',
@@ -260,11 +344,21 @@ describe('RunbookEngine', () => {
         },
       ],
     };
-    const run = async () => engine.reconcile({ object: (await fake.get(REF))!, runbooks: [flaky], context: { world, desired: 2 }, plan: () => ({ kind: 'Flaky' }) });
+    const run = async () =>
+      engine.reconcile({
+        object: (await fake.get(REF))!,
+        runbooks: [flaky],
+        context: { world, desired: 2 },
+        plan: () => ({ kind: 'Flaky' }),
+      });
     await run();
     const first = await run();
     expect(first.result.requeueAfter).toBe(100);
-    expect(operationOf(first.object)).toMatchObject({ attempts: 1, phase: 'Pending', message: 'action failed: not yet' });
+    expect(operationOf(first.object)).toMatchObject({
+      attempts: 1,
+      phase: 'Pending',
+      message: 'action failed: not yet',
+    });
     const second = await run();
     expect(second.result.requeueAfter).toBe(200);
     await run(); // succeeds
@@ -280,6 +374,13 @@ describe('RunbookEngine', () => {
     const engine = new RunbookEngine({ client: fake, clock: { now: () => world.now } });
     const stale = (await fake.get(REF))!;
     await fake.patch(REF, { metadata: { labels: { touched: 'yes' } } });
-    await expect(engine.reconcile({ object: stale, runbooks: [grow], context: { world, desired: 2 }, plan: () => ({ kind: 'Grow', from: 1, to: 2 }) })).rejects.toThrow(/changed meanwhile/);
+    await expect(
+      engine.reconcile({
+        object: stale,
+        runbooks: [grow],
+        context: { world, desired: 2 },
+        plan: () => ({ kind: 'Grow', from: 1, to: 2 }),
+      }),
+    ).rejects.toThrow(/changed meanwhile/);
   });
 });

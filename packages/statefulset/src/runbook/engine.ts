@@ -11,7 +11,15 @@ import type { Clock, KubeObject } from '@opkit/core';
 import { refOf, statusCodeOf, type ClusterClient } from '../client/index.js';
 import { silentRunbookLogger, type EventSink, type RunbookLogger } from './events.js';
 import type { RunbookMetrics } from './metrics.js';
-import type { CheckResult, Operation, PlannedOperation, PlannedStep, Runbook, Step, StepContext } from './types.js';
+import type {
+  CheckResult,
+  Operation,
+  PlannedOperation,
+  PlannedStep,
+  Runbook,
+  Step,
+  StepContext,
+} from './types.js';
 
 /** Options of {@link RunbookEngine}; every field but `client` has a default. */
 export interface RunbookEngineOptions {
@@ -76,7 +84,8 @@ function verdict(c: CheckResult): { ok: boolean; reason?: string; message?: stri
 }
 
 function describe(op: Operation): string {
-  const change = op.from !== undefined || op.to !== undefined ? ` ${String(op.from ?? '?')}→${String(op.to ?? '?')}` : '';
+  const change =
+    op.from !== undefined || op.to !== undefined ? ` ${String(op.from ?? '?')}→${String(op.to ?? '?')}` : '';
   return `${op.kind}${op.target ? ` of ${op.target}` : ''}${change}`;
 }
 
@@ -155,7 +164,9 @@ export class RunbookEngine {
     }
     const step = runbook.steps[op.stepIndex];
     if (!step || step.name !== op.step) {
-      throw new Error(`status.operation is at step ${op.step} (#${op.stepIndex}), which runbook ${op.kind} does not have there`);
+      throw new Error(
+        `status.operation is at step ${op.step} (#${op.stepIndex}), which runbook ${op.kind} does not have there`,
+      );
     }
     return this.runStep(run, object, runbook, step, op);
   }
@@ -164,13 +175,23 @@ export class RunbookEngine {
    * The steps an operation would take, without acting: for the operation in progress (with what is
    * done) or, when idle, for what the plan proposes. Undefined when there is nothing to do.
    */
-  async preview<C>(run: RunbookRun<C>): Promise<{ operation: PlannedOperation; steps: PlannedStep[] } | undefined> {
+  async preview<C>(
+    run: RunbookRun<C>,
+  ): Promise<{ operation: PlannedOperation; steps: PlannedStep[] } | undefined> {
     const current = operationOf(run.object);
     const planned: PlannedOperation | undefined = current ?? (await run.plan(run.context));
     if (!planned) return undefined;
     const runbook = this.runbook(run.runbooks, planned.kind);
     const now = this.nowIso();
-    const op: Operation = current ?? { ...planned, step: runbook.steps[0]?.name ?? '', stepIndex: 0, phase: 'Pending', startedAt: now, stepStartedAt: now, attempts: 0 };
+    const op: Operation = current ?? {
+      ...planned,
+      step: runbook.steps[0]?.name ?? '',
+      stepIndex: 0,
+      phase: 'Pending',
+      startedAt: now,
+      stepStartedAt: now,
+      attempts: 0,
+    };
     const steps: PlannedStep[] = [];
     for (const [i, step] of runbook.steps.entries()) {
       const state = i < op.stepIndex ? 'Done' : i === op.stepIndex && current ? 'InProgress' : 'Pending';
@@ -184,7 +205,13 @@ export class RunbookEngine {
     return { operation: planned, steps };
   }
 
-  private async runStep<C>(run: RunbookRun<C>, object: KubeObject, runbook: Runbook<C>, step: Step<C>, op: Operation): Promise<RunbookOutcome> {
+  private async runStep<C>(
+    run: RunbookRun<C>,
+    object: KubeObject,
+    runbook: Runbook<C>,
+    step: Step<C>,
+    op: Operation,
+  ): Promise<RunbookOutcome> {
     const wanted = runbook.wanted ? await runbook.wanted(op, run.context) : true;
     let current: Operation = { ...op, done: [...(op.done ?? [])] };
     // the member this step handles: an iterating step picks its next one and keeps it until done
@@ -196,12 +223,21 @@ export class RunbookEngine {
     const ctx: StepContext<C> = { context: run.context, operation: op, ordinal };
 
     if (!wanted) {
-      const atSafePoint = op.phase === 'Pending' && (step.members ? op.ordinal === undefined : true) && (!op.acted || step.interruptible === true);
+      const atSafePoint =
+        op.phase === 'Pending' &&
+        (step.members ? op.ordinal === undefined : true) &&
+        (!op.acted || step.interruptible === true);
       if (atSafePoint || (step.unwind && (await step.unwind(ctx)))) {
         object = await this.writeStatus(object, undefined, { degraded: null, progressing: null });
         this.metrics?.operations.inc({ runbook: op.kind, outcome: 'superseded' });
         this.metrics?.progress.set(this.labels(object, op.kind), 0);
-        await this.report(object, 'Normal', 'OperationSuperseded', `dropped ${describe(op)} at step ${op.step}: the spec changed; re-planning`, op);
+        await this.report(
+          object,
+          'Normal',
+          'OperationSuperseded',
+          `dropped ${describe(op)} at step ${op.step}: the spec changed; re-planning`,
+          op,
+        );
         return { result: { requeueAfter: this.promptMs }, idle: false, object };
       }
       // not at a safe point: finish the step, then this check runs again at the next boundary
@@ -218,7 +254,13 @@ export class RunbookEngine {
         delete current.ordinal;
         delete current.message;
         object = await this.writeStatus(object, current, { degraded: null });
-        await this.report(object, 'Normal', 'MemberStepCompleted', `${describe(op)}: step ${step.name} done for member ${ordinal}`, current);
+        await this.report(
+          object,
+          'Normal',
+          'MemberStepCompleted',
+          `${describe(op)}: step ${step.name} done for member ${ordinal}`,
+          current,
+        );
         return { result: { requeueAfter: this.promptMs }, operation: current, idle: false, object };
       }
       return this.advance(object, runbook, current);
@@ -228,7 +270,8 @@ export class RunbookEngine {
     const overdue = this.clock.now() - Date.parse(op.stepStartedAt) > timeout;
     const waitingFor = completion.message ?? completion.reason ?? 'completion';
     const alreadyActed =
-      !step.action || (step.applied ? await step.applied(ctx) : op.phase === 'Waiting' && op.ordinal === ordinal);
+      !step.action ||
+      (step.applied ? await step.applied(ctx) : op.phase === 'Waiting' && op.ordinal === ordinal);
     if (alreadyActed) {
       return this.wait(object, op, current, step, ordinal, `waiting: ${waitingFor}`, overdue, timeout);
     }
@@ -236,10 +279,26 @@ export class RunbookEngine {
     const safety = verdict(step.precondition && op.phase !== 'Acting' ? await step.precondition(ctx) : true);
     if (!safety.ok) {
       this.metrics?.steps.inc({ runbook: op.kind, step: step.name, outcome: 'blocked' });
-      return this.wait(object, op, current, step, ordinal, `blocked: ${safety.message ?? safety.reason ?? 'safety check failed'}`, overdue, timeout, safety.reason);
+      return this.wait(
+        object,
+        op,
+        current,
+        step,
+        ordinal,
+        `blocked: ${safety.message ?? safety.reason ?? 'safety check failed'}`,
+        overdue,
+        timeout,
+        safety.reason,
+      );
     }
     // persist the intent before acting: a crash from here on resumes with the completion/applied checks
-    current = { ...current, phase: 'Acting', attempts: op.attempts + 1, acted: true, ...(ordinal !== undefined ? { ordinal } : {}) };
+    current = {
+      ...current,
+      phase: 'Acting',
+      attempts: op.attempts + 1,
+      acted: true,
+      ...(ordinal !== undefined ? { ordinal } : {}),
+    };
     delete current.message;
     object = await this.writeStatus(object, current, {});
     try {
@@ -250,14 +309,26 @@ export class RunbookEngine {
       // back to Pending: the safety check runs again before the retry
       current = { ...current, phase: 'Pending', message: `action failed: ${message}` };
       object = await this.writeStatus(object, current, {});
-      await this.report(object, 'Warning', 'StepFailed', `${describe(op)}: step ${step.name}${ordinal !== undefined ? ` (member ${ordinal})` : ''} failed (attempt ${current.attempts}): ${message}`, current);
+      await this.report(
+        object,
+        'Warning',
+        'StepFailed',
+        `${describe(op)}: step ${step.name}${ordinal !== undefined ? ` (member ${ordinal})` : ''} failed (attempt ${current.attempts}): ${message}`,
+        current,
+      );
       const delay = Math.min(this.maxRetryMs, this.pollMs * 2 ** Math.min(current.attempts - 1, 16));
       return { result: { requeueAfter: delay }, operation: current, idle: false, object };
     }
     current = { ...current, phase: 'Waiting' };
     object = await this.writeStatus(object, current, {});
     this.metrics?.steps.inc({ runbook: op.kind, step: step.name, outcome: 'acted' });
-    await this.report(object, 'Normal', `Step${step.name}`, `${describe(op)}: step ${step.name}${ordinal !== undefined ? ` (member ${ordinal})` : ''} acted`, current);
+    await this.report(
+      object,
+      'Normal',
+      `Step${step.name}`,
+      `${describe(op)}: step ${step.name}${ordinal !== undefined ? ` (member ${ordinal})` : ''} acted`,
+      current,
+    );
     return { result: { requeueAfter: this.promptMs }, operation: current, idle: false, object };
   }
 
@@ -273,12 +344,18 @@ export class RunbookEngine {
     timeout: number,
     reason?: string,
   ): Promise<RunbookOutcome> {
-    const degraded = (object.status as { conditions?: Condition[] } | undefined)?.conditions?.find((c) => c.type === 'Degraded');
+    const degraded = (object.status as { conditions?: Condition[] } | undefined)?.conditions?.find(
+      (c) => c.type === 'Degraded',
+    );
     const raise = overdue && degraded?.status !== 'True';
     if (op.message !== message || raise) {
       current = { ...current, message, ...(ordinal !== undefined && step.members ? { ordinal } : {}) };
       const degradedMessage = `step ${step.name} of ${describe(op)} has not completed within ${Math.round(timeout / 1000)}s: ${message}`;
-      object = await this.writeStatus(object, current, raise ? { degraded: { reason: reason ?? 'StepTimedOut', message: degradedMessage } } : {});
+      object = await this.writeStatus(
+        object,
+        current,
+        raise ? { degraded: { reason: reason ?? 'StepTimedOut', message: degradedMessage } } : {},
+      );
       if (raise) {
         this.metrics?.steps.inc({ runbook: op.kind, step: step.name, outcome: 'timed_out' });
         await this.report(object, 'Warning', 'StepTimedOut', degradedMessage, current);
@@ -297,13 +374,27 @@ export class RunbookEngine {
       await this.report(object, 'Normal', 'OperationCompleted', `completed ${describe(op)}`, op);
       return { result: { requeueAfter: this.promptMs }, idle: false, object };
     }
-    const advanced: Operation = { ...op, step: next.name, stepIndex: op.stepIndex + 1, phase: 'Pending', attempts: 0, done: [], stepStartedAt: this.nowIso() };
+    const advanced: Operation = {
+      ...op,
+      step: next.name,
+      stepIndex: op.stepIndex + 1,
+      phase: 'Pending',
+      attempts: 0,
+      done: [],
+      stepStartedAt: this.nowIso(),
+    };
     // a runbook about one member keeps it; an iterating step's member is released
     if (runbook.steps[op.stepIndex]?.members) delete advanced.ordinal;
     delete advanced.message;
     object = await this.writeStatus(object, advanced, { degraded: null });
     this.metrics?.progress.set(this.labels(object, op.kind), advanced.stepIndex + 1);
-    await this.report(object, 'Normal', 'StepCompleted', `${describe(op)}: step ${finished.name} completed, next ${next.name}`, advanced);
+    await this.report(
+      object,
+      'Normal',
+      'StepCompleted',
+      `${describe(op)}: step ${finished.name} completed, next ${next.name}`,
+      advanced,
+    );
     return { result: { requeueAfter: this.promptMs }, operation: advanced, idle: false, object };
   }
 
@@ -340,7 +431,10 @@ export class RunbookEngine {
       });
     } catch (e) {
       if (statusCodeOf(e) === 409) {
-        throw new Error(`status of ${object.metadata.name ?? ''} changed meanwhile (another writer?); retrying from a fresh read`, { cause: e });
+        throw new Error(
+          `status of ${object.metadata.name ?? ''} changed meanwhile (another writer?); retrying from a fresh read`,
+          { cause: e },
+        );
       }
       throw e;
     }
@@ -370,19 +464,36 @@ export class RunbookEngine {
         reason,
         message,
         lastTransitionTime: found && found.status === status ? found.lastTransitionTime : this.nowIso(),
-        ...(object.metadata.generation !== undefined ? { observedGeneration: object.metadata.generation } : {}),
+        ...(object.metadata.generation !== undefined
+          ? { observedGeneration: object.metadata.generation }
+          : {}),
       };
       out = found ? out.map((c) => (c.type === type ? next : c)) : [...out, next];
     };
     if (change.degraded) set('Degraded', 'True', change.degraded.reason, change.degraded.message);
-    else if (change.degraded === null && out.some((c) => c.type === 'Degraded' && c.status === 'True')) set('Degraded', 'False', 'AsExpected', 'no step is overdue');
+    else if (change.degraded === null && out.some((c) => c.type === 'Degraded' && c.status === 'True'))
+      set('Degraded', 'False', 'AsExpected', 'no step is overdue');
     if (change.progressing === true && op) set('Progressing', 'True', op.kind, `running ${describe(op)}`);
-    else if (change.progressing === null && out.some((c) => c.type === 'Progressing' && c.status === 'True')) set('Progressing', 'False', 'Idle', 'no operation in progress');
+    else if (change.progressing === null && out.some((c) => c.type === 'Progressing' && c.status === 'True'))
+      set('Progressing', 'False', 'Idle', 'no operation in progress');
     return out;
   }
 
-  private async report(object: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, op: Operation): Promise<void> {
-    const meta = { namespace: object.metadata.namespace, name: object.metadata.name, runbook: op.kind, step: op.step, ordinal: op.ordinal, reason };
+  private async report(
+    object: KubeObject,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+    op: Operation,
+  ): Promise<void> {
+    const meta = {
+      namespace: object.metadata.namespace,
+      name: object.metadata.name,
+      runbook: op.kind,
+      step: op.step,
+      ordinal: op.ordinal,
+      reason,
+    };
     if (type === 'Warning') this.logger.warn(message, meta);
     else this.logger.info(message, meta);
     await this.events?.event(object, type, reason, message);

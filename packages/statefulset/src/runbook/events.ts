@@ -21,7 +21,11 @@ export interface RunbookLogger {
 export const silentRunbookLogger: RunbookLogger = { info: () => undefined, warn: () => undefined };
 
 /** An EventSink that creates core/v1 Events through the cluster client. */
-export function clusterEventSink(client: ClusterClient, component = 'opkit-statefulset', now: () => Date = () => new Date()): EventSink {
+export function clusterEventSink(
+  client: ClusterClient,
+  component = 'opkit-statefulset',
+  now: () => Date = () => new Date(),
+): EventSink {
   return {
     async event(object, type, reason, message) {
       const time = now().toISOString();
@@ -31,7 +35,10 @@ export function clusterEventSink(client: ClusterClient, component = 'opkit-state
           apiVersion: 'v1',
           kind: 'Event',
           // client-go names events <object>.<unique hex>
-          metadata: { name: `${object.metadata.name ?? 'object'}.${randomBytes(8).toString('hex')}`, namespace },
+          metadata: {
+            name: `${object.metadata.name ?? 'object'}.${randomBytes(8).toString('hex')}`,
+            namespace,
+          },
           involvedObject: {
             apiVersion: object.apiVersion,
             kind: object.kind,
@@ -60,7 +67,17 @@ export function clusterEventSink(client: ClusterClient, component = 'opkit-state
 export class RecordedEvents implements EventSink {
   readonly events: { type: 'Normal' | 'Warning'; reason: string; message: string; object: string }[] = [];
 
-  async event(object: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
-    this.events.push({ type, reason, message, object: `${object.metadata.namespace ?? ''}/${object.metadata.name ?? ''}` });
+  async event(
+    object: KubeObject,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ): Promise<void> {
+    this.events.push({
+      type,
+      reason,
+      message,
+      object: `${object.metadata.namespace ?? ''}/${object.metadata.name ?? ''}`,
+    });
   }
 }

@@ -3,9 +3,30 @@
  * checks, persisted in `status.operation` so a restarted operator resumes exactly where it stopped;
  * plus the generic membership runbooks (scale-up, scale-down, rolling update) over a member group.
  */
-export type { CheckResult, Operation, PlannedOperation, PlannedStep, Runbook, Step, StepContext, StepPhase } from './types.js';
-export { RunbookEngine, operationOf, type RunbookEngineOptions, type RunbookOutcome, type RunbookRun } from './engine.js';
-export { RecordedEvents, clusterEventSink, silentRunbookLogger, type EventSink, type RunbookLogger } from './events.js';
+export type {
+  CheckResult,
+  Operation,
+  PlannedOperation,
+  PlannedStep,
+  Runbook,
+  Step,
+  StepContext,
+  StepPhase,
+} from './types.js';
+export {
+  RunbookEngine,
+  operationOf,
+  type RunbookEngineOptions,
+  type RunbookOutcome,
+  type RunbookRun,
+} from './engine.js';
+export {
+  RecordedEvents,
+  clusterEventSink,
+  silentRunbookLogger,
+  type EventSink,
+  type RunbookLogger,
+} from './events.js';
 export { runbookMetrics, type RunbookMetrics } from './metrics.js';
 export {
   ROLLING_UPDATE,

@@ -68,7 +68,16 @@ function memberAt(context: GroupContext, set: string, ordinal: number | undefine
   const found = context.observed.set(set).members.find((m) => m.ordinal === o);
   if (found) return found;
   const name = `${set}-${o}`;
-  return { set, ordinal: o, name, fqdn: context.group.identity.fqdn(name), inRange: false, ready: false, terminating: false, updated: false };
+  return {
+    set,
+    ordinal: o,
+    name,
+    fqdn: context.group.identity.fqdn(name),
+    inRange: false,
+    ready: false,
+    terminating: false,
+    updated: false,
+  };
 }
 
 /** The observed claim of the operation's member, in range or orphaned. */
@@ -83,11 +92,15 @@ function member<C extends GroupContext>(ctx: StepContext<C>): ObservedMember {
   return memberAt(ctx.context, ctx.operation.target ?? '', ctx.ordinal ?? ctx.operation.ordinal);
 }
 
-async function allHealthy<C extends GroupContext>(ctx: StepContext<C>, opts: MembershipOptions<C>): Promise<CheckResult> {
+async function allHealthy<C extends GroupContext>(
+  ctx: StepContext<C>,
+  opts: MembershipOptions<C>,
+): Promise<CheckResult> {
   const set = ctx.context.observed.set(ctx.operation.target ?? '');
   for (const m of set.members.filter((x) => x.inRange)) {
     if (!m.ready) return { ok: false, reason: 'MemberNotReady', message: `member ${m.name} is not ready` };
-    if (opts.healthy && !(await opts.healthy(m, ctx.context))) return { ok: false, reason: 'MemberUnhealthy', message: `member ${m.name} is not healthy` };
+    if (opts.healthy && !(await opts.healthy(m, ctx.context)))
+      return { ok: false, reason: 'MemberUnhealthy', message: `member ${m.name} is not healthy` };
   }
   const cluster = opts.clusterHealthy ? await opts.clusterHealthy(ctx.context) : true;
   return cluster;
@@ -131,7 +144,11 @@ export function scaleUpRunbook<C extends GroupContext>(opts: MembershipOptions<C
         complete: (ctx) => stsReplicas(ctx) >= Number(ctx.operation.to) || claimAbsent(ctx),
         precondition: (ctx) =>
           ctx.context.group.spec.storagePolicy?.staleClaim === 'Block'
-            ? { ok: false, reason: 'StaleVolumeClaim', message: `a PVC of a removed member ${member(ctx).name} is in the way; delete it to scale up` }
+            ? {
+                ok: false,
+                reason: 'StaleVolumeClaim',
+                message: `a PVC of a removed member ${member(ctx).name} is in the way; delete it to scale up`,
+              }
             : true,
         action: async (ctx) => {
           await ctx.context.group.removeStaleClaim(ctx.operation.target ?? '', ctx.operation.ordinal ?? -1);
@@ -149,7 +166,13 @@ export function scaleUpRunbook<C extends GroupContext>(opts: MembershipOptions<C
         timeoutMs: opts.readyTimeoutMs,
         complete: (ctx) => {
           const m = member(ctx);
-          return m.ready ? true : { ok: false, reason: 'MemberNotReady', message: `member ${m.name} is ${m.pod ? (m.phase ?? 'starting') : 'not created yet'}` };
+          return m.ready
+            ? true
+            : {
+                ok: false,
+                reason: 'MemberNotReady',
+                message: `member ${m.name} is ${m.pod ? (m.phase ?? 'starting') : 'not created yet'}`,
+              };
         },
       },
       hookStep('PostJoin', opts.postJoin, {}),
@@ -170,7 +193,9 @@ export function scaleDownRunbook<C extends GroupContext>(opts: MembershipOptions
         complete: async (ctx) => {
           const m = member(ctx);
           const left = opts.hasLeft ? await opts.hasLeft(m, ctx.context) : true;
-          return left ? true : { ok: false, reason: 'MemberNotLeft', message: `member ${m.name} has not left yet` };
+          return left
+            ? true
+            : { ok: false, reason: 'MemberNotLeft', message: `member ${m.name} has not left yet` };
         },
       },
       {
@@ -180,7 +205,9 @@ export function scaleDownRunbook<C extends GroupContext>(opts: MembershipOptions
         applied: (ctx) => stsReplicas(ctx) <= Number(ctx.operation.to),
         complete: (ctx) => {
           const m = member(ctx);
-          return stsReplicas(ctx) <= Number(ctx.operation.to) && !m.pod ? true : { ok: false, reason: 'PodStillPresent', message: `pod ${m.name} is still there` };
+          return stsReplicas(ctx) <= Number(ctx.operation.to) && !m.pod
+            ? true
+            : { ok: false, reason: 'PodStillPresent', message: `pod ${m.name} is still there` };
         },
         action: (ctx) => ctx.context.group.scale(ctx.operation.target ?? '', Number(ctx.operation.to)),
       },
@@ -201,7 +228,8 @@ export function scaleDownRunbook<C extends GroupContext>(opts: MembershipOptions
 
 /** The rolling update runbook: restarts outdated members of set `op.target` onto revision `op.to`. */
 export function rollingUpdateRunbook<C extends GroupContext>(opts: MembershipOptions<C> = {}): Runbook<C> {
-  const healthy = async (m: ObservedMember, context: C): Promise<boolean> => m.ready && (!opts.healthy || (await opts.healthy(m, context)));
+  const healthy = async (m: ObservedMember, context: C): Promise<boolean> =>
+    m.ready && (!opts.healthy || (await opts.healthy(m, context)));
   return {
     kind: ROLLING_UPDATE,
     wanted: (op, context) => context.observed.set(op.target ?? '').updateRevision === op.to,
@@ -226,13 +254,18 @@ export function rollingUpdateRunbook<C extends GroupContext>(opts: MembershipOpt
         },
         async action(ctx) {
           const m = member(ctx);
-          if (opts.beforeRestart && !(await opts.beforeRestart.done(m, ctx.context))) await opts.beforeRestart.action(m, ctx.context);
+          if (opts.beforeRestart && !(await opts.beforeRestart.done(m, ctx.context)))
+            await opts.beforeRestart.action(m, ctx.context);
           await ctx.context.group.deletePod(m.set, m.ordinal, m.podUid);
         },
         async complete(ctx) {
           const m = member(ctx);
           if (m.pod && m.updated && (await healthy(m, ctx.context))) return true;
-          return { ok: false, reason: 'MemberUpdating', message: `member ${m.name} is ${m.updated ? 'not healthy yet' : 'not updated yet'}` };
+          return {
+            ok: false,
+            reason: 'MemberUpdating',
+            message: `member ${m.name} is ${m.updated ? 'not healthy yet' : 'not updated yet'}`,
+          };
         },
         async unwind(ctx) {
           // the template changed again mid-update: a healthy member is a finished step; a broken pod
@@ -264,13 +297,30 @@ export function membershipRunbooks<C extends GroupContext>(opts: MembershipOptio
  * desired replicas, else a rolling update of outdated members (OnDelete sets). Undefined when
  * converged or a StatefulSet does not exist yet (bootstrap is the operator's own first apply).
  */
-export function planMembershipChange<C extends GroupContext>(context: C, opts: Pick<MembershipOptions<C>, 'desiredReplicas'> = {}): PlannedOperation | undefined {
+export function planMembershipChange<C extends GroupContext>(
+  context: C,
+  opts: Pick<MembershipOptions<C>, 'desiredReplicas'> = {},
+): PlannedOperation | undefined {
   for (const setSpec of context.group.spec.sets) {
     const set = context.observed.set(setSpec.name);
     if (!set.statefulSet) continue;
     const want = desired(opts, setSpec.name, context);
-    if (want > set.replicas) return { kind: SCALE_UP, target: set.name, from: set.replicas, to: set.replicas + 1, ordinal: set.replicas };
-    if (want < set.replicas) return { kind: SCALE_DOWN, target: set.name, from: set.replicas, to: set.replicas - 1, ordinal: set.replicas - 1 };
+    if (want > set.replicas)
+      return {
+        kind: SCALE_UP,
+        target: set.name,
+        from: set.replicas,
+        to: set.replicas + 1,
+        ordinal: set.replicas,
+      };
+    if (want < set.replicas)
+      return {
+        kind: SCALE_DOWN,
+        target: set.name,
+        from: set.replicas,
+        to: set.replicas - 1,
+        ordinal: set.replicas - 1,
+      };
   }
   for (const setSpec of context.group.spec.sets) {
     const set = context.observed.set(setSpec.name);

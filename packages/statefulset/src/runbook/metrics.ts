@@ -25,12 +25,24 @@ export function runbookMetrics(registry: Registry = new Registry()): RunbookMetr
     steps: existing(
       registry,
       'opkit_runbook_steps_total',
-      () => new Counter({ name: 'opkit_runbook_steps_total', help: 'Runbook steps by outcome', labelNames: ['runbook', 'step', 'outcome'], registers }),
+      () =>
+        new Counter({
+          name: 'opkit_runbook_steps_total',
+          help: 'Runbook steps by outcome',
+          labelNames: ['runbook', 'step', 'outcome'],
+          registers,
+        }),
     ),
     operations: existing(
       registry,
       'opkit_runbook_operations_total',
-      () => new Counter({ name: 'opkit_runbook_operations_total', help: 'Runbook operations by outcome', labelNames: ['runbook', 'outcome'], registers }),
+      () =>
+        new Counter({
+          name: 'opkit_runbook_operations_total',
+          help: 'Runbook operations by outcome',
+          labelNames: ['runbook', 'outcome'],
+          registers,
+        }),
     ),
     progress: existing(
       registry,

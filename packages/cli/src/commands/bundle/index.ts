@@ -10,7 +10,9 @@ async function readBundle(dir: string): Promise<Map<string, string>> {
   try {
     entries = await readdir(dir, { recursive: true, withFileTypes: true });
   } catch {
-    throw new UserInputError(`${dir} is not a directory: give the bundle directory (made by "opkit generate bundle")`);
+    throw new UserInputError(
+      `${dir} is not a directory: give the bundle directory (made by "opkit generate bundle")`,
+    );
   }
   const files = new Map<string, string>();
   for (const e of entries) {
@@ -36,7 +38,9 @@ export function bundleCommand(term: Terminal): Command {
         const lines = result.errors.map((e) => `${e.file ? `${e.file}: ` : ''}${e.message}`);
         throw new UserInputError(`the bundle has ${result.errors.length} error(s):\n  ${lines.join('\n  ')}`);
       }
-      term.success(`${dir} is a valid bundle${result.warnings.length ? ` (${result.warnings.length} warning(s))` : ''}`);
+      term.success(
+        `${dir} is a valid bundle${result.warnings.length ? ` (${result.warnings.length} warning(s))` : ''}`,
+      );
     });
   return bundle;
 }

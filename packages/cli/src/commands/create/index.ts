@@ -57,18 +57,54 @@ Examples:
         const root = path.resolve(flags.dir);
         const manifest = await readProjectManifest(root);
         // Every problem with the given flags at once, before asking for missing ones.
-        const given: [string | undefined, (v: string) => string | undefined][] = [[flags.kind, kindProblem], [flags.version, versionProblem], [flags.group, groupProblem]];
-        const problems = given.flatMap(([value, problem]) => (value === undefined ? [] : [problem(value)])).filter((p): p is string => p !== undefined);
+        const given: [string | undefined, (v: string) => string | undefined][] = [
+          [flags.kind, kindProblem],
+          [flags.version, versionProblem],
+          [flags.group, groupProblem],
+        ];
+        const problems = given
+          .flatMap(([value, problem]) => (value === undefined ? [] : [problem(value)]))
+          .filter((p): p is string => p !== undefined);
         if (problems.length > 0) throw new UserInputError(problems.join('; '));
         const common = { prompter, yes: flags.yes };
-        const group = await resolveValue({ ...common, given: flags.group, flag: '--group', question: `API group (completed with .${manifest.domain})`, validate: groupProblem });
-        const version = await resolveValue({ ...common, given: flags.version, flag: '--version', question: 'API version', validate: versionProblem, fallback: 'v1alpha1' });
-        const kind = await resolveValue({ ...common, given: flags.kind, flag: '--kind', question: 'Kind (PascalCase)', validate: kindProblem });
+        const group = await resolveValue({
+          ...common,
+          given: flags.group,
+          flag: '--group',
+          question: `API group (completed with .${manifest.domain})`,
+          validate: groupProblem,
+        });
+        const version = await resolveValue({
+          ...common,
+          given: flags.version,
+          flag: '--version',
+          question: 'API version',
+          validate: versionProblem,
+          fallback: 'v1alpha1',
+        });
+        const kind = await resolveValue({
+          ...common,
+          given: flags.kind,
+          flag: '--kind',
+          question: 'Kind (PascalCase)',
+          validate: kindProblem,
+        });
         const namespaced = !flags.cluster;
         const indexPath = path.join(root, 'src/controllers/index.ts');
-        const controllersIndex = await readFile(indexPath, 'utf8').catch(() => '// opkit:controller-imports\nexport const controllers = [\n  // opkit:controller-list\n];\n');
-        const files = createApiFiles(await readTemplates('api'), manifest, controllersIndex, { group, version, kind, namespaced, plural: flags.plural });
-        await writeGeneratedFiles(root, files, { overwrite: false, overwritable: new Set(['src/controllers/index.ts', 'opkit.json']) });
+        const controllersIndex = await readFile(indexPath, 'utf8').catch(
+          () => '// opkit:controller-imports\nexport const controllers = [\n  // opkit:controller-list\n];\n',
+        );
+        const files = createApiFiles(await readTemplates('api'), manifest, controllersIndex, {
+          group,
+          version,
+          kind,
+          namespaced,
+          plural: flags.plural,
+        });
+        await writeGeneratedFiles(root, files, {
+          overwrite: false,
+          overwritable: new Set(['src/controllers/index.ts', 'opkit.json']),
+        });
         for (const f of files) term.info(`  ${f.path}`);
         term.success(`created the ${kind} API; next: edit ${files[0]!.path}, then "npm run generate"`);
       }),

@@ -25,7 +25,12 @@ interface BundleFlags extends DirFlags {
   defaultChannel?: string;
 }
 
-async function generate(term: Terminal, dir: string, what: string, make: (project: LoadedProject) => GeneratedFile[]): Promise<void> {
+async function generate(
+  term: Terminal,
+  dir: string,
+  what: string,
+  make: (project: LoadedProject) => GeneratedFile[],
+): Promise<void> {
   const root = path.resolve(dir);
   const project = await loadProject(root);
   const files = make(project);
@@ -40,7 +45,9 @@ function plurals(project: LoadedProject): Map<string, string> {
 
 /** Builds the `generate` command group. */
 export function generateCommand(term: Terminal): Command {
-  const gen = new Command('generate').description('generate CRDs, RBAC, deployment manifests and OLM bundles from the project');
+  const gen = new Command('generate').description(
+    'generate CRDs, RBAC, deployment manifests and OLM bundles from the project',
+  );
   const dirOption = ['--dir <dir>', 'the project directory', '.'] as const;
   const note = `
 The project must be built first (npm run build): opkit reads the compiled definitions in dist/api/**
@@ -55,17 +62,26 @@ and the "rbac" exports of dist/controllers/**.`;
 
   gen
     .command('rbac')
-    .description('write least-privilege RBAC (config/rbac/) from the controllers\' rbac declarations')
+    .description("write least-privilege RBAC (config/rbac/) from the controllers' rbac declarations")
     .option(...dirOption)
     .addHelpText('after', `\nExamples:\n  npm run build && opkit generate rbac\n${note}`)
-    .action((flags: DirFlags) => generate(term, flags.dir, 'RBAC', (p) => rbacFiles(p.manifest, p.rbac, plurals(p))));
+    .action((flags: DirFlags) =>
+      generate(term, flags.dir, 'RBAC', (p) => rbacFiles(p.manifest, p.rbac, plurals(p))),
+    );
 
   gen
     .command('manifests')
-    .description('write everything under config/: CRDs, RBAC, namespace, Deployment, metrics Service, kustomizations')
+    .description(
+      'write everything under config/: CRDs, RBAC, namespace, Deployment, metrics Service, kustomizations',
+    )
     .option(...dirOption)
-    .addHelpText('after', `\nExamples:\n  npm run build && opkit generate manifests\n  kubectl apply -k config/default\n${note}`)
-    .action((flags: DirFlags) => generate(term, flags.dir, 'manifests', (p) => manifestFiles(p.manifest, p.crds, p.rbac)));
+    .addHelpText(
+      'after',
+      `\nExamples:\n  npm run build && opkit generate manifests\n  kubectl apply -k config/default\n${note}`,
+    )
+    .action((flags: DirFlags) =>
+      generate(term, flags.dir, 'manifests', (p) => manifestFiles(p.manifest, p.crds, p.rbac)),
+    );
 
   gen
     .command('bundle')
@@ -73,11 +89,17 @@ and the "rbac" exports of dist/controllers/**.`;
     .option(...dirOption)
     .option('--channels <list>', 'comma-separated channels', 'stable')
     .option('--default-channel <channel>', 'the default channel (default: the first)')
-    .addHelpText('after', `\nExamples:\n  npm run build && opkit generate bundle --channels stable,fast\n  opkit bundle validate bundle\n${note}`)
+    .addHelpText(
+      'after',
+      `\nExamples:\n  npm run build && opkit generate bundle --channels stable,fast\n  opkit bundle validate bundle\n${note}`,
+    )
     .action((flags: BundleFlags) =>
       generate(term, flags.dir, 'the bundle', (p) =>
         bundleFiles(p.manifest, p.crds, p.rbac, {
-          channels: flags.channels.split(',').map((c) => c.trim()).filter(Boolean),
+          channels: flags.channels
+            .split(',')
+            .map((c) => c.trim())
+            .filter(Boolean),
           defaultChannel: flags.defaultChannel,
         }),
       ),

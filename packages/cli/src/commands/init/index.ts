@@ -15,7 +15,7 @@ import {
   writeGeneratedFiles,
 } from '../../generators/index.js';
 import type { Terminal } from '../../terminal/index.js';
-import { reportingUsageErrors, resolveValue, usageError } from './missing-value.js';
+import { reportingUsageErrors, resolveValue } from './missing-value.js';
 import { ttyPrompter, type Prompter } from './prompter.js';
 
 export { ttyPrompter, type Prompter } from './prompter.js';
@@ -38,7 +38,8 @@ async function isEmptyOrMissing(dir: string): Promise<boolean> {
     return (await readdir(dir)).length === 0;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
-    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') throw new UserInputError(`${dir} is a file, not a directory`);
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR')
+      throw new UserInputError(`${dir} is a file, not a directory`);
     throw err;
   }
 }
@@ -48,11 +49,18 @@ export function initCommand(term: Terminal, prompter: Prompter | undefined = tty
   return new Command('init')
     .description('create a new operator project')
     .argument('[dir]', 'directory to create the project in (must be empty or missing)', '.')
-    .option('--domain <domain>', 'domain of the project\'s API groups (e.g. example.com: --group shop becomes shop.example.com)')
+    .option(
+      '--domain <domain>',
+      "domain of the project's API groups (e.g. example.com: --group shop becomes shop.example.com)",
+    )
     .option('--project-name <name>', 'project and operator name (default: the directory name)')
     .option('--image <image>', 'the operator image (default: <project-name>:0.1.0)')
     .option('--namespace <ns>', 'namespace the operator is deployed to (default: <project-name>-system)')
-    .addOption(new Option('--watch <scope>', 'watch every namespace (ClusterRole) or only its own (Role)').choices(['cluster', 'namespace']).default('cluster'))
+    .addOption(
+      new Option('--watch <scope>', 'watch every namespace (ClusterRole) or only its own (Role)')
+        .choices(['cluster', 'namespace'])
+        .default('cluster'),
+    )
     .option('-y, --yes', 'accept defaults, never prompt', false)
     .addHelpText(
       'after',
@@ -65,13 +73,21 @@ Examples:
     .action(async (dir: string, flags: InitFlags) =>
       reportingUsageErrors(term.fail, async () => {
         const root = path.resolve(dir);
-        if (!(await isEmptyOrMissing(root))) throw new UserInputError(`${dir} is not empty: opkit init needs a new or empty directory`);
+        if (!(await isEmptyOrMissing(root)))
+          throw new UserInputError(`${dir} is not empty: opkit init needs a new or empty directory`);
         // The directory name is the default; ask (or require the flag) only when it is not a valid name.
         const derived = path.basename(root);
         const projectName =
           flags.projectName === undefined && projectNameProblem(derived) === undefined
             ? derived
-            : await resolveValue({ given: flags.projectName, flag: '--project-name', question: 'Project name', validate: projectNameProblem, prompter, yes: flags.yes });
+            : await resolveValue({
+                given: flags.projectName,
+                flag: '--project-name',
+                question: 'Project name',
+                validate: projectNameProblem,
+                prompter,
+                yes: flags.yes,
+              });
         const domain = await resolveValue({
           given: flags.domain,
           flag: '--domain',
@@ -91,7 +107,9 @@ Examples:
         });
         await writeGeneratedFiles(root, files, { overwrite: false });
         term.success(`created ${projectName} in ${dir} (${files.length} files)`);
-        term.info(`Next:\n  cd ${dir}\n  npm install\n  opkit create api --group <group> --version v1alpha1 --kind <Kind>\n  npm test`);
+        term.info(
+          `Next:\n  cd ${dir}\n  npm install\n  opkit create api --group <group> --version v1alpha1 --kind <Kind>\n  npm test`,
+        );
       }),
     );
 }

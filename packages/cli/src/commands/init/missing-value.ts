@@ -26,17 +26,24 @@ export async function resolveValue(input: {
     if (problem) throw new UserInputError(problem);
     return input.given;
   }
-  if (input.prompter && !input.yes) return input.prompter.ask(input.question, { defaultValue: input.fallback, validate: input.validate });
+  if (input.prompter && !input.yes)
+    return input.prompter.ask(input.question, { defaultValue: input.fallback, validate: input.validate });
   if (input.fallback !== undefined && input.yes) return input.fallback;
-  throw usageError(`${input.flag} is required${input.prompter ? '' : ' (not on a terminal, so opkit cannot ask)'}`);
+  throw usageError(
+    `${input.flag} is required${input.prompter ? '' : ' (not on a terminal, so opkit cannot ask)'}`,
+  );
 }
 
 /** Runs a command action, printing a usage error's message before the CLI exits with code 2. */
-export async function reportingUsageErrors(fail: (message: string) => void, action: () => Promise<void>): Promise<void> {
+export async function reportingUsageErrors(
+  fail: (message: string) => void,
+  action: () => Promise<void>,
+): Promise<void> {
   try {
     await action();
   } catch (err) {
-    if (err instanceof CommanderError && err.code === 'opkit.usage') fail(`${err.message} (run with --help for usage)`);
+    if (err instanceof CommanderError && err.code === 'opkit.usage')
+      fail(`${err.message} (run with --help for usage)`);
     throw err;
   }
 }

@@ -45,7 +45,10 @@ interface DeploymentSpec {
   replicas?: number;
   selector?: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] };
   template?: PodTemplate;
-  strategy?: { type?: 'RollingUpdate' | 'Recreate'; rollingUpdate?: { maxSurge?: number | string; maxUnavailable?: number | string } };
+  strategy?: {
+    type?: 'RollingUpdate' | 'Recreate';
+    rollingUpdate?: { maxSurge?: number | string; maxUnavailable?: number | string };
+  };
   minReadySeconds?: number;
   revisionHistoryLimit?: number;
   paused?: boolean;
@@ -76,7 +79,11 @@ function withoutHash(template: PodTemplate | undefined): PodTemplate {
 
 function view(rs: KubeObject): RsView {
   const spec = (rs.spec ?? {}) as { replicas?: number };
-  const status = (rs.status ?? {}) as { availableReplicas?: number; readyReplicas?: number; replicas?: number };
+  const status = (rs.status ?? {}) as {
+    availableReplicas?: number;
+    readyReplicas?: number;
+    replicas?: number;
+  };
   return {
     obj: rs,
     replicas: spec.replicas ?? 0,
@@ -93,7 +100,10 @@ export class DeploymentController implements ControllerDefinition {
 
   constructor(private readonly ctx: ControllerContext) {}
 
-  keysFor(event: { key: { resource: string; namespace: string; name: string }; object: KubeObject }): string[] {
+  keysFor(event: {
+    key: { resource: string; namespace: string; name: string };
+    object: KubeObject;
+  }): string[] {
     const { resource, namespace, name } = event.key;
     if (resource === 'apps/deployments') return [objectKey(namespace, name)];
     if (resource === 'apps/replicasets') {
@@ -120,14 +130,31 @@ export class DeploymentController implements ControllerDefinition {
     const d = getObject(this.ctx, this.ctx.types.deployments, namespace, name);
     if (!d || d.metadata.deletionTimestamp) return;
     const spec = (d.spec ?? {}) as DeploymentSpec;
-    const all = listObjects(this.ctx, this.ctx.types.replicaSets, namespace, (rs) => controllerOf(rs)?.uid === d.metadata.uid).map(view);
+    const all = listObjects(
+      this.ctx,
+      this.ctx.types.replicaSets,
+      namespace,
+      (rs) => controllerOf(rs)?.uid === d.metadata.uid,
+    ).map(view);
     const template = withoutHash(spec.template);
-    const found = all.find((rs) => canonicalJson(withoutHash((rs.obj.spec as { template?: PodTemplate }).template)) === canonicalJson(template));
-    const olds = all.filter((rs) => rs !== found).sort((a, b) => (a.obj.metadata.creationTimestamp ?? '').localeCompare(b.obj.metadata.creationTimestamp ?? ''));
+    const found = all.find(
+      (rs) =>
+        canonicalJson(withoutHash((rs.obj.spec as { template?: PodTemplate }).template)) ===
+        canonicalJson(template),
+    );
+    const olds = all
+      .filter((rs) => rs !== found)
+      .sort((a, b) =>
+        (a.obj.metadata.creationTimestamp ?? '').localeCompare(b.obj.metadata.creationTimestamp ?? ''),
+      );
     const replicas = spec.replicas ?? 1;
     const recreate = spec.strategy?.type === 'Recreate';
-    const maxSurge = recreate ? 0 : scaledValue(spec.strategy?.rollingUpdate?.maxSurge ?? '25%', replicas, true, 0);
-    let maxUnavailable = recreate ? 0 : scaledValue(spec.strategy?.rollingUpdate?.maxUnavailable ?? '25%', replicas, false, 0);
+    const maxSurge = recreate
+      ? 0
+      : scaledValue(spec.strategy?.rollingUpdate?.maxSurge ?? '25%', replicas, true, 0);
+    let maxUnavailable = recreate
+      ? 0
+      : scaledValue(spec.strategy?.rollingUpdate?.maxUnavailable ?? '25%', replicas, false, 0);
     if (!recreate && maxSurge === 0 && maxUnavailable === 0) maxUnavailable = 1; // ResolveFenceposts
 
     const maxOldRevision = Math.max(0, ...olds.map((r) => r.revision));
@@ -137,7 +164,14 @@ export class DeploymentController implements ControllerDefinition {
       if (recreate) {
         for (const old of olds) if (old.replicas > 0) await this.scale(old, 0, d, replicas, maxSurge);
         const oldPodsRunning = olds.some(
-          (old) => old.statusReplicas > 0 || listObjects(this.ctx, this.ctx.types.pods, namespace, (p) => controllerOf(p)?.uid === old.obj.metadata.uid && isPodActive(p)).length > 0,
+          (old) =>
+            old.statusReplicas > 0 ||
+            listObjects(
+              this.ctx,
+              this.ctx.types.pods,
+              namespace,
+              (p) => controllerOf(p)?.uid === old.obj.metadata.uid && isPodActive(p),
+            ).length > 0,
         );
         if (!oldPodsRunning) {
           newRs ??= await this.createNewRs(d, template, replicas, maxOldRevision + 1, maxSurge);
@@ -148,7 +182,13 @@ export class DeploymentController implements ControllerDefinition {
         const current = all.reduce((n, r) => n + r.replicas, 0);
         if (!newRs) {
           const room = Math.max(0, Math.min(replicas + maxSurge - current, replicas));
-          newRs = await this.createNewRs(d, template, olds.length === 0 ? replicas : room, maxOldRevision + 1, maxSurge);
+          newRs = await this.createNewRs(
+            d,
+            template,
+            olds.length === 0 ? replicas : room,
+            maxOldRevision + 1,
+            maxSurge,
+          );
         } else if (newRs.replicas > replicas) {
           await this.scale(newRs, replicas, d, replicas, maxSurge);
         } else if (newRs.replicas < replicas) {
@@ -156,7 +196,10 @@ export class DeploymentController implements ControllerDefinition {
           if (up > 0) await this.scale(newRs, newRs.replicas + up, d, replicas, maxSurge);
         }
         // reconcileOldReplicaSets
-        const fresh = (rs: RsView): RsView => view(getObject(this.ctx, this.ctx.types.replicaSets, namespace, rs.obj.metadata.name ?? '') ?? rs.obj);
+        const fresh = (rs: RsView): RsView =>
+          view(
+            getObject(this.ctx, this.ctx.types.replicaSets, namespace, rs.obj.metadata.name ?? '') ?? rs.obj,
+          );
         const n = fresh(newRs);
         let oldViews = olds.map(fresh);
         const allCount = n.replicas + oldViews.reduce((s, r) => s + r.replicas, 0);
@@ -198,20 +241,35 @@ export class DeploymentController implements ControllerDefinition {
       this.ctx.types.replicaSets,
       obj.metadata.namespace ?? '',
       obj.metadata.name ?? '',
-      { ...obj, metadata: { ...obj.metadata, annotations: { ...(obj.metadata.annotations ?? {}), [REVISION_ANNOTATION]: String(revision) } } },
+      {
+        ...obj,
+        metadata: {
+          ...obj.metadata,
+          annotations: { ...(obj.metadata.annotations ?? {}), [REVISION_ANNOTATION]: String(revision) },
+        },
+      },
       { fieldManager: CONTROLLER_MANAGER },
     );
     return view(updated);
   }
 
-  private async createNewRs(d: KubeObject, template: PodTemplate, replicas: number, revision: number, maxSurge: number): Promise<RsView> {
+  private async createNewRs(
+    d: KubeObject,
+    template: PodTemplate,
+    replicas: number,
+    revision: number,
+    maxSurge: number,
+  ): Promise<RsView> {
     const namespace = d.metadata.namespace ?? '';
     const spec = (d.spec ?? {}) as DeploymentSpec;
     let collisionCount = (d.status as { collisionCount?: number } | undefined)?.collisionCount ?? 0;
     for (;;) {
       const hash = podTemplateHash(template, collisionCount);
       const rsTemplate = structuredClone(template);
-      rsTemplate.metadata = { ...(rsTemplate.metadata ?? {}), labels: { ...(rsTemplate.metadata?.labels ?? {}), [POD_TEMPLATE_HASH_LABEL]: hash } };
+      rsTemplate.metadata = {
+        ...(rsTemplate.metadata ?? {}),
+        labels: { ...(rsTemplate.metadata?.labels ?? {}), [POD_TEMPLATE_HASH_LABEL]: hash },
+      };
       const selector = structuredClone(spec.selector ?? {});
       selector.matchLabels = { ...(selector.matchLabels ?? {}), [POD_TEMPLATE_HASH_LABEL]: hash };
       const body: KubeObject = {
@@ -231,19 +289,38 @@ export class DeploymentController implements ControllerDefinition {
         spec: { replicas, minReadySeconds: spec.minReadySeconds ?? 0, selector, template: rsTemplate },
       };
       try {
-        return view(await this.ctx.core.create(this.ctx.types.replicaSets, namespace, body, { fieldManager: CONTROLLER_MANAGER }));
+        return view(
+          await this.ctx.core.create(this.ctx.types.replicaSets, namespace, body, {
+            fieldManager: CONTROLLER_MANAGER,
+          }),
+        );
       } catch (e) {
         if (!(e instanceof ApiError && e.code === 409 && e.reason === 'AlreadyExists')) throw e;
         // a hash collision with a different template: bump status.collisionCount and try another name
         collisionCount++;
-        await writeStatus(this.ctx, this.ctx.types.deployments, d, { ...((d.status as object) ?? {}), collisionCount });
+        await writeStatus(this.ctx, this.ctx.types.deployments, d, {
+          ...((d.status as object) ?? {}),
+          collisionCount,
+        });
         d = getObject(this.ctx, this.ctx.types.deployments, namespace, d.metadata.name ?? '') ?? d;
       }
     }
   }
 
-  private async scale(rs: RsView, to: number, d: KubeObject, replicas: number, maxSurge: number): Promise<void> {
-    const obj = getObject(this.ctx, this.ctx.types.replicaSets, rs.obj.metadata.namespace ?? '', rs.obj.metadata.name ?? '') ?? rs.obj;
+  private async scale(
+    rs: RsView,
+    to: number,
+    d: KubeObject,
+    replicas: number,
+    maxSurge: number,
+  ): Promise<void> {
+    const obj =
+      getObject(
+        this.ctx,
+        this.ctx.types.replicaSets,
+        rs.obj.metadata.namespace ?? '',
+        rs.obj.metadata.name ?? '',
+      ) ?? rs.obj;
     void d;
     await this.ctx.core.update(
       this.ctx.types.replicaSets,
@@ -253,7 +330,11 @@ export class DeploymentController implements ControllerDefinition {
         ...obj,
         metadata: {
           ...obj.metadata,
-          annotations: { ...(obj.metadata.annotations ?? {}), [DESIRED_REPLICAS_ANNOTATION]: String(replicas), [MAX_REPLICAS_ANNOTATION]: String(replicas + maxSurge) },
+          annotations: {
+            ...(obj.metadata.annotations ?? {}),
+            [DESIRED_REPLICAS_ANNOTATION]: String(replicas),
+            [MAX_REPLICAS_ANNOTATION]: String(replicas + maxSurge),
+          },
         },
         spec: { ...(obj.spec as object), replicas: to },
       },
@@ -265,7 +346,12 @@ export class DeploymentController implements ControllerDefinition {
   private async cleanup(d: KubeObject, spec: DeploymentSpec, newRs: RsView | undefined): Promise<void> {
     const limit = spec.revisionHistoryLimit ?? 10;
     const namespace = d.metadata.namespace ?? '';
-    const olds = listObjects(this.ctx, this.ctx.types.replicaSets, namespace, (rs) => controllerOf(rs)?.uid === d.metadata.uid && rs.metadata.uid !== newRs?.obj.metadata.uid)
+    const olds = listObjects(
+      this.ctx,
+      this.ctx.types.replicaSets,
+      namespace,
+      (rs) => controllerOf(rs)?.uid === d.metadata.uid && rs.metadata.uid !== newRs?.obj.metadata.uid,
+    )
       .map(view)
       .filter((r) => r.replicas === 0 && r.statusReplicas === 0 && !r.obj.metadata.deletionTimestamp)
       .sort((a, b) => a.revision - b.revision);
@@ -275,20 +361,45 @@ export class DeploymentController implements ControllerDefinition {
   }
 
   /** syncRolloutStatus / calculateStatus with the Available and Progressing conditions. */
-  private async syncStatus(d: KubeObject, spec: DeploymentSpec, newRs: RsView | undefined, maxUnavailable: number): Promise<void> {
+  private async syncStatus(
+    d: KubeObject,
+    spec: DeploymentSpec,
+    newRs: RsView | undefined,
+    maxUnavailable: number,
+  ): Promise<void> {
     const namespace = d.metadata.namespace ?? '';
     const latest = getObject(this.ctx, this.ctx.types.deployments, namespace, d.metadata.name ?? '');
     if (!latest || latest.metadata.uid !== d.metadata.uid) return;
-    const all = listObjects(this.ctx, this.ctx.types.replicaSets, namespace, (rs) => controllerOf(rs)?.uid === d.metadata.uid).map(view);
+    const all = listObjects(
+      this.ctx,
+      this.ctx.types.replicaSets,
+      namespace,
+      (rs) => controllerOf(rs)?.uid === d.metadata.uid,
+    ).map(view);
     const n = newRs ? all.find((r) => r.obj.metadata.uid === newRs.obj.metadata.uid) : undefined;
     const replicas = spec.replicas ?? 1;
     const total = all.reduce((s, r) => s + r.statusReplicas, 0);
     const ready = all.reduce((s, r) => s + r.ready, 0);
     const available = all.reduce((s, r) => s + r.available, 0);
     const updated = n?.statusReplicas ?? 0;
-    const old = (latest.status ?? {}) as { conditions?: { type: string; status: string; reason?: string; message?: string; lastUpdateTime?: string; lastTransitionTime?: string }[]; collisionCount?: number };
+    const old = (latest.status ?? {}) as {
+      conditions?: {
+        type: string;
+        status: string;
+        reason?: string;
+        message?: string;
+        lastUpdateTime?: string;
+        lastTransitionTime?: string;
+      }[];
+      collisionCount?: number;
+    };
     const now = new Date(this.ctx.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const condition = (type: string, status: string, reason: string, message: string): Record<string, string> => {
+    const condition = (
+      type: string,
+      status: string,
+      reason: string,
+      message: string,
+    ): Record<string, string> => {
       const prev = old.conditions?.find((c) => c.type === type);
       const same = prev?.status === status;
       const unchanged = same && prev?.reason === reason && prev?.message === message;
@@ -303,13 +414,28 @@ export class DeploymentController implements ControllerDefinition {
     };
     const minimum = available >= replicas - maxUnavailable;
     const rsName = n?.obj.metadata.name ?? '';
-    const complete = n !== undefined && updated === replicas && total === replicas && available === replicas && (n.replicas === replicas);
+    const complete =
+      n !== undefined &&
+      updated === replicas &&
+      total === replicas &&
+      available === replicas &&
+      n.replicas === replicas;
     const conditions = [
       minimum
         ? condition('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.')
-        : condition('Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.'),
+        : condition(
+            'Available',
+            'False',
+            'MinimumReplicasUnavailable',
+            'Deployment does not have minimum availability.',
+          ),
       complete
-        ? condition('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${rsName}" has successfully progressed.`)
+        ? condition(
+            'Progressing',
+            'True',
+            'NewReplicaSetAvailable',
+            `ReplicaSet "${rsName}" has successfully progressed.`,
+          )
         : condition('Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${rsName}" is progressing.`),
     ];
     const status: Record<string, unknown> = { observedGeneration: latest.metadata.generation ?? 0 };

@@ -37,7 +37,8 @@ interface PodTemplate {
 
 /** ActivePodsWithRanks order: the pod to delete first sorts first. */
 function deletionRank(a: KubeObject, b: KubeObject): number {
-  const assigned = (p: KubeObject): number => ((p.spec as { nodeName?: string } | undefined)?.nodeName ? 1 : 0);
+  const assigned = (p: KubeObject): number =>
+    (p.spec as { nodeName?: string } | undefined)?.nodeName ? 1 : 0;
   const phaseRank = (p: KubeObject): number => ({ Pending: 0, Unknown: 1, Running: 2 })[podPhase(p)] ?? 0;
   const ready = (p: KubeObject): number => (isPodReady(p) ? 1 : 0);
   return (
@@ -56,7 +57,11 @@ export class ReplicaSetController implements ControllerDefinition {
 
   constructor(private readonly ctx: ControllerContext) {}
 
-  keysFor(event: { key: { resource: string; namespace: string; name: string }; object: KubeObject; prevObject?: KubeObject }): string[] {
+  keysFor(event: {
+    key: { resource: string; namespace: string; name: string };
+    object: KubeObject;
+    prevObject?: KubeObject;
+  }): string[] {
     const { resource, namespace, name } = event.key;
     if (resource === 'apps/replicasets') return [objectKey(namespace, name)];
     if (resource === '/pods') {
@@ -74,9 +79,15 @@ export class ReplicaSetController implements ControllerDefinition {
     const { namespace, name } = splitKey(key);
     const rs = getObject(this.ctx, this.ctx.types.replicaSets, namespace, name);
     if (!rs) return;
-    const spec = (rs.spec ?? {}) as { replicas?: number; minReadySeconds?: number; selector?: unknown; template?: PodTemplate };
+    const spec = (rs.spec ?? {}) as {
+      replicas?: number;
+      minReadySeconds?: number;
+      selector?: unknown;
+      template?: PodTemplate;
+    };
     const uid = rs.metadata.uid;
-    const owned = (): KubeObject[] => listObjects(this.ctx, this.ctx.types.pods, namespace, (p) => controllerOf(p)?.uid === uid);
+    const owned = (): KubeObject[] =>
+      listObjects(this.ctx, this.ctx.types.pods, namespace, (p) => controllerOf(p)?.uid === uid);
     const active = owned().filter(isPodActive);
     const want = spec.replicas ?? 1;
     if (!rs.metadata.deletionTimestamp) {
@@ -84,7 +95,13 @@ export class ReplicaSetController implements ControllerDefinition {
       if (diff < 0) await this.createPods(rs, spec.template ?? {}, Math.min(-diff, BURST_REPLICAS));
       else if (diff > 0) {
         for (const pod of [...active].sort(deletionRank).slice(0, Math.min(diff, BURST_REPLICAS))) {
-          await deleteIgnoringMissing(this.ctx, this.ctx.types.pods, namespace, pod.metadata.name ?? '', pod.metadata.uid);
+          await deleteIgnoringMissing(
+            this.ctx,
+            this.ctx.types.pods,
+            namespace,
+            pod.metadata.name ?? '',
+            pod.metadata.uid,
+          );
         }
       }
     }
@@ -104,7 +121,8 @@ export class ReplicaSetController implements ControllerDefinition {
     const conditions = (rs.status as { conditions?: unknown[] } | undefined)?.conditions;
     if (conditions) status.conditions = conditions;
     const latest = getObject(this.ctx, this.ctx.types.replicaSets, namespace, name);
-    if (latest && latest.metadata.uid === uid) await writeStatus(this.ctx, this.ctx.types.replicaSets, latest, status);
+    if (latest && latest.metadata.uid === uid)
+      await writeStatus(this.ctx, this.ctx.types.replicaSets, latest, status);
     if (minReady > 0 && available.length < ready.length) {
       const waits = ready.map((p) => msUntilAvailable(p, minReady, now)).filter((ms) => ms > 0);
       if (waits.length) return { requeueAfterMs: Math.min(...waits) };
@@ -128,7 +146,11 @@ export class ReplicaSetController implements ControllerDefinition {
     });
     let remaining = count;
     for (let batch = Math.min(1, remaining); batch > 0; batch = Math.min(2 * batch, remaining)) {
-      const results = await Promise.allSettled(Array.from({ length: batch }, () => this.ctx.core.create(this.ctx.types.pods, namespace, body(), { fieldManager: CONTROLLER_MANAGER })));
+      const results = await Promise.allSettled(
+        Array.from({ length: batch }, () =>
+          this.ctx.core.create(this.ctx.types.pods, namespace, body(), { fieldManager: CONTROLLER_MANAGER }),
+        ),
+      );
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       remaining -= batch;

@@ -32,7 +32,14 @@ interface PdbSpec {
 
 interface PdbStatus {
   disruptedPods?: Record<string, string>;
-  conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string; observedGeneration?: number }[];
+  conditions?: {
+    type: string;
+    status: string;
+    reason?: string;
+    message?: string;
+    lastTransitionTime?: string;
+    observedGeneration?: number;
+  }[];
 }
 
 /** Pods a budget covers: its namespace, matching its selector (policy/v1: empty selects all). */
@@ -54,11 +61,15 @@ function expectedScale(ctx: ControllerContext, pods: KubeObject[]): number {
     if (seen.has(ref.uid)) continue;
     const ns = pod.metadata.namespace ?? '';
     let replicas: number | undefined;
-    if (ref.kind === 'StatefulSet') replicas = ((getObject(ctx, ctx.types.statefulSets, ns, ref.name)?.spec as { replicas?: number } | undefined)?.replicas);
+    if (ref.kind === 'StatefulSet')
+      replicas = (
+        getObject(ctx, ctx.types.statefulSets, ns, ref.name)?.spec as { replicas?: number } | undefined
+      )?.replicas;
     else if (ref.kind === 'ReplicaSet') {
       const rs = getObject(ctx, ctx.types.replicaSets, ns, ref.name);
       const owner = rs ? controllerOf(rs) : undefined;
-      const d = owner?.kind === 'Deployment' ? getObject(ctx, ctx.types.deployments, ns, owner.name) : undefined;
+      const d =
+        owner?.kind === 'Deployment' ? getObject(ctx, ctx.types.deployments, ns, owner.name) : undefined;
       replicas = ((d ?? rs)?.spec as { replicas?: number } | undefined)?.replicas;
     }
     seen.set(ref.uid, replicas ?? 1);
@@ -92,7 +103,9 @@ export function computePdbStatus(ctx: ControllerContext, pdb: KubeObject): Recor
     expected = pods.length;
     desired = scaledValue(spec.minAvailable ?? 1, expected, true, 1);
   }
-  const healthy = pods.filter((p) => !isTerminating(p) && isPodReady(p) && disrupted[p.metadata.name ?? ''] === undefined).length;
+  const healthy = pods.filter(
+    (p) => !isTerminating(p) && isPodReady(p) && disrupted[p.metadata.name ?? ''] === undefined,
+  ).length;
   const allowed = expected > 0 ? Math.max(0, healthy - desired) : 0;
   const prev = old.conditions?.find((c) => c.type === 'DisruptionAllowed');
   const condStatus = allowed > 0 ? 'True' : 'False';
@@ -101,7 +114,10 @@ export function computePdbStatus(ctx: ControllerContext, pdb: KubeObject): Recor
     type: 'DisruptionAllowed',
     status: condStatus,
     observedGeneration: pdb.metadata.generation ?? 0,
-    lastTransitionTime: prev?.status === condStatus && prev.lastTransitionTime ? prev.lastTransitionTime : new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    lastTransitionTime:
+      prev?.status === condStatus && prev.lastTransitionTime
+        ? prev.lastTransitionTime
+        : new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     reason,
     message: '',
   };
@@ -121,12 +137,23 @@ export class DisruptionController implements ControllerDefinition {
 
   constructor(private readonly ctx: ControllerContext) {}
 
-  keysFor(event: { key: { resource: string; namespace: string; name: string }; object: KubeObject; prevObject?: KubeObject }): string[] {
+  keysFor(event: {
+    key: { resource: string; namespace: string; name: string };
+    object: KubeObject;
+    prevObject?: KubeObject;
+  }): string[] {
     const { resource, namespace, name } = event.key;
     if (resource === 'policy/poddisruptionbudgets') return [objectKey(namespace, name)];
-    if (resource === '/pods' || resource === 'apps/statefulsets' || resource === 'apps/deployments' || resource === 'apps/replicasets') {
+    if (
+      resource === '/pods' ||
+      resource === 'apps/statefulsets' ||
+      resource === 'apps/deployments' ||
+      resource === 'apps/replicasets'
+    ) {
       // few budgets per namespace: look at them all
-      return listObjects(this.ctx, this.ctx.types.pdbs, namespace).map((p) => objectKey(namespace, p.metadata.name));
+      return listObjects(this.ctx, this.ctx.types.pdbs, namespace).map((p) =>
+        objectKey(namespace, p.metadata.name),
+      );
     }
     return [];
   }
@@ -144,7 +171,8 @@ export class DisruptionController implements ControllerDefinition {
     const disrupted = Object.values((status.disruptedPods ?? {}) as Record<string, string>);
     if (disrupted.length) {
       // look again when the oldest entry times out
-      const next = Math.min(...disrupted.map((at) => Date.parse(at) + DELETION_TIMEOUT_MS)) - this.ctx.clock.now();
+      const next =
+        Math.min(...disrupted.map((at) => Date.parse(at) + DELETION_TIMEOUT_MS)) - this.ctx.clock.now();
       return { requeueAfterMs: Math.max(1, next) };
     }
   }

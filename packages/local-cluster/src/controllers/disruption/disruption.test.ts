@@ -26,7 +26,12 @@ afterEach(async () => {
 const pdbType = (): ReturnType<TestCluster['type']> => c.type('policy', 'v1', 'poddisruptionbudgets');
 
 async function budget(spec: Record<string, unknown>): Promise<void> {
-  await c.core.create(pdbType(), 'default', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'db' }, spec: { selector: { matchLabels: { app: 'db' } }, ...spec } });
+  await c.core.create(pdbType(), 'default', {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name: 'db' },
+    spec: { selector: { matchLabels: { app: 'db' } }, ...spec },
+  });
   await c.settle();
 }
 
@@ -34,16 +39,29 @@ describe('PodDisruptionBudget status and eviction', () => {
   it('computes expectedPods, currentHealthy, desiredHealthy and disruptionsAllowed', async () => {
     await budget({ maxUnavailable: 1 });
     const pdb = await c.core.get(pdbType(), 'default', 'db');
-    expect(pdb.status).toMatchObject({ observedGeneration: 1, expectedPods: 3, currentHealthy: 3, desiredHealthy: 2, disruptionsAllowed: 1 });
+    expect(pdb.status).toMatchObject({
+      observedGeneration: 1,
+      expectedPods: 3,
+      currentHealthy: 3,
+      desiredHealthy: 2,
+      disruptionsAllowed: 1,
+    });
     await c.setPod('db-0', { ready: false });
     await c.settle();
-    expect((await c.core.get(pdbType(), 'default', 'db')).status).toMatchObject({ currentHealthy: 2, disruptionsAllowed: 0 });
+    expect((await c.core.get(pdbType(), 'default', 'db')).status).toMatchObject({
+      currentHealthy: 2,
+      disruptionsAllowed: 0,
+    });
   });
 
   it('evicts while the budget allows, then answers 429', async () => {
     await budget({ minAvailable: 2 });
     const uid = c.pods().find((p) => p.metadata.name === 'db-2')?.metadata.uid;
-    const result = await evictPod(c.core, 'default', 'db-2', { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'db-2' } });
+    const result = await evictPod(c.core, 'default', 'db-2', {
+      apiVersion: 'policy/v1',
+      kind: 'Eviction',
+      metadata: { name: 'db-2' },
+    });
     expect(result).toMatchObject({ status: 'Success', code: 201 });
     // gone (the StatefulSet may already have made a new db-2)
     expect(c.pods().find((p) => p.metadata.name === 'db-2')?.metadata.uid).not.toBe(uid);

@@ -10,6 +10,11 @@ import type { ApiCore } from '../../apiserver/index.js';
  * Evicts `namespace/name` as `POST …/pods/{name}/eviction` does (see `ApiCore.evict`): resolves to the
  * Success Status (HTTP 201); throws ApiError 404 for a missing pod, 429 when a budget forbids it.
  */
-export function evictPod(core: ApiCore, namespace: string, name: string, body: unknown = {}): Promise<Status> {
+export function evictPod(
+  core: ApiCore,
+  namespace: string,
+  name: string,
+  body: unknown = {},
+): Promise<Status> {
   return core.evict(namespace, name, body);
 }

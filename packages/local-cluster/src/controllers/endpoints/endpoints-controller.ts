@@ -79,7 +79,11 @@ function serviceSpec(svc: KubeObject): ServiceSpec {
 
 /** Whether the controllers manage endpoints for this Service (a non-empty selector). */
 function hasSelector(svc: KubeObject | undefined): svc is KubeObject {
-  return svc !== undefined && Object.keys(serviceSpec(svc).selector ?? {}).length > 0 && (svc.spec as { type?: string }).type !== 'ExternalName';
+  return (
+    svc !== undefined &&
+    Object.keys(serviceSpec(svc).selector ?? {}).length > 0 &&
+    (svc.spec as { type?: string }).type !== 'ExternalName'
+  );
 }
 
 function matches(selector: Record<string, string>, labels: Record<string, string> | undefined): boolean {
@@ -92,9 +96,15 @@ function findPort(pod: KubeObject, port: ServicePort): number | undefined {
   if (typeof target === 'number') return target;
   if (/^\d+$/.test(target)) return Number(target);
   const protocol = port.protocol ?? 'TCP';
-  const containers = ((pod.spec as { containers?: { ports?: { name?: string; containerPort: number; protocol?: string }[] }[] } | undefined)?.containers) ?? [];
+  const containers =
+    (
+      pod.spec as
+        | { containers?: { ports?: { name?: string; containerPort: number; protocol?: string }[] }[] }
+        | undefined
+    )?.containers ?? [];
   for (const c of containers) {
-    for (const p of c.ports ?? []) if (p.name === target && (p.protocol ?? 'TCP') === protocol) return p.containerPort;
+    for (const p of c.ports ?? [])
+      if (p.name === target && (p.protocol ?? 'TCP') === protocol) return p.containerPort;
   }
   return undefined;
 }
@@ -104,7 +114,9 @@ function podEndpoints(ctx: ControllerContext, svc: KubeObject): PodEndpoint[] {
   const spec = serviceSpec(svc);
   const publishNotReady = spec.publishNotReadyAddresses === true;
   const namespace = svc.metadata.namespace;
-  const pods = listObjects(ctx, ctx.types.pods, namespace, (p) => matches(spec.selector ?? {}, p.metadata.labels));
+  const pods = listObjects(ctx, ctx.types.pods, namespace, (p) =>
+    matches(spec.selector ?? {}, p.metadata.labels),
+  );
   const result: PodEndpoint[] = [];
   for (const pod of pods) {
     const ip = (pod.status as { podIP?: string } | undefined)?.podIP;
@@ -117,7 +129,12 @@ function podEndpoints(ctx: ControllerContext, svc: KubeObject): PodEndpoint[] {
     for (const p of spec.ports ?? []) {
       const number = findPort(pod, p);
       if (number === undefined) continue;
-      ports.push({ ...(p.name !== undefined ? { name: p.name } : {}), port: number, protocol: p.protocol ?? 'TCP', ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) });
+      ports.push({
+        ...(p.name !== undefined ? { name: p.name } : {}),
+        port: number,
+        protocol: p.protocol ?? 'TCP',
+        ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}),
+      });
     }
     result.push({
       pod,
@@ -130,11 +147,20 @@ function podEndpoints(ctx: ControllerContext, svc: KubeObject): PodEndpoint[] {
       ports,
     });
   }
-  return result.sort((a, b) => a.ip.localeCompare(b.ip, undefined, { numeric: true }) || (a.pod.metadata.name ?? '').localeCompare(b.pod.metadata.name ?? ''));
+  return result.sort(
+    (a, b) =>
+      a.ip.localeCompare(b.ip, undefined, { numeric: true }) ||
+      (a.pod.metadata.name ?? '').localeCompare(b.pod.metadata.name ?? ''),
+  );
 }
 
 function targetRef(pod: KubeObject): Record<string, string> {
-  return { kind: 'Pod', namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '' };
+  return {
+    kind: 'Pod',
+    namespace: pod.metadata.namespace ?? '',
+    name: pod.metadata.name ?? '',
+    uid: pod.metadata.uid ?? '',
+  };
 }
 
 function serviceLabels(svc: KubeObject): Record<string, string> {
@@ -144,17 +170,30 @@ function serviceLabels(svc: KubeObject): Record<string, string> {
 }
 
 /** Services in a namespace whose selector matches a pod's labels (before or after a change). */
-function servicesForPod(ctx: ControllerContext, namespace: string, pods: (KubeObject | undefined)[]): string[] {
-  return listObjects(ctx, ctx.types.services, namespace, (s) => hasSelector(s) && pods.some((p) => p !== undefined && matches(serviceSpec(s).selector ?? {}, p.metadata.labels))).map((s) =>
-    objectKey(namespace, s.metadata.name),
-  );
+function servicesForPod(
+  ctx: ControllerContext,
+  namespace: string,
+  pods: (KubeObject | undefined)[],
+): string[] {
+  return listObjects(
+    ctx,
+    ctx.types.services,
+    namespace,
+    (s) =>
+      hasSelector(s) &&
+      pods.some((p) => p !== undefined && matches(serviceSpec(s).selector ?? {}, p.metadata.labels)),
+  ).map((s) => objectKey(namespace, s.metadata.name));
 }
 
 abstract class ServiceEndpointsController implements ControllerDefinition {
   abstract readonly name: string;
   constructor(protected readonly ctx: ControllerContext) {}
 
-  keysFor(event: { key: { resource: string; namespace: string; name: string }; object: KubeObject; prevObject?: KubeObject }): string[] {
+  keysFor(event: {
+    key: { resource: string; namespace: string; name: string };
+    object: KubeObject;
+    prevObject?: KubeObject;
+  }): string[] {
     const { resource, namespace, name } = event.key;
     if (resource === '/services') return [objectKey(namespace, name)];
     if (resource === '/pods') return servicesForPod(this.ctx, namespace, [event.object, event.prevObject]);
@@ -187,19 +226,28 @@ export class EndpointsController extends ServiceEndpointsController {
       // hand (no Service, or one without a selector) are theirs and stay, as upstream's
       // checkLeftoverEndpoints only removes Endpoints the controller itself wrote.
       const managed = existing?.metadata.managedFields?.some((f) => f.manager === CONTROLLER_MANAGER);
-      if (existing && managed) await deleteIgnoringMissing(this.ctx, this.ctx.types.endpoints, namespace, name);
+      if (existing && managed)
+        await deleteIgnoringMissing(this.ctx, this.ctx.types.endpoints, namespace, name);
       return;
     }
     if (!hasSelector(svc)) return; // Endpoints of selector-less Services belong to their users
     // RepackSubsets: one subset per distinct port list
-    const subsets = new Map<string, { addresses: unknown[]; notReadyAddresses: unknown[]; ports: EndpointPort[] }>();
+    const subsets = new Map<
+      string,
+      { addresses: unknown[]; notReadyAddresses: unknown[]; ports: EndpointPort[] }
+    >();
     for (const e of podEndpoints(this.ctx, svc)) {
       if ((serviceSpec(svc).ports ?? []).length > 0 && e.ports.length === 0) continue;
       const ports = [...e.ports].sort((a, b) => (a.name ?? '').localeCompare(b.name ?? ''));
       const k = canonicalJson(ports);
       let subset = subsets.get(k);
       if (!subset) subsets.set(k, (subset = { addresses: [], notReadyAddresses: [], ports }));
-      const address = { ip: e.ip, ...(e.hostname ? { hostname: e.hostname } : {}), ...(e.nodeName ? { nodeName: e.nodeName } : {}), targetRef: targetRef(e.pod) };
+      const address = {
+        ip: e.ip,
+        ...(e.hostname ? { hostname: e.hostname } : {}),
+        ...(e.nodeName ? { nodeName: e.nodeName } : {}),
+        targetRef: targetRef(e.pod),
+      };
       (e.ready ? subset.addresses : subset.notReadyAddresses).push(address);
     }
     const rendered = [...subsets.values()].map((s) => ({
@@ -209,16 +257,29 @@ export class EndpointsController extends ServiceEndpointsController {
     }));
     const labels = serviceLabels(svc);
     if (existing) {
-      if (canonicalJson(existing.subsets ?? []) === canonicalJson(rendered) && canonicalJson(existing.metadata.labels ?? {}) === canonicalJson(labels)) return;
+      if (
+        canonicalJson(existing.subsets ?? []) === canonicalJson(rendered) &&
+        canonicalJson(existing.metadata.labels ?? {}) === canonicalJson(labels)
+      )
+        return;
       const next: KubeObject = { ...existing, metadata: { ...existing.metadata, labels } };
       if (rendered.length) next.subsets = rendered;
       else delete next.subsets;
-      await this.ctx.core.update(this.ctx.types.endpoints, namespace, name, next, { fieldManager: CONTROLLER_MANAGER });
+      await this.ctx.core.update(this.ctx.types.endpoints, namespace, name, next, {
+        fieldManager: CONTROLLER_MANAGER,
+      });
       return;
     }
-    const body: KubeObject = { apiVersion: 'v1', kind: 'Endpoints', metadata: { name, namespace, labels }, ...(rendered.length ? { subsets: rendered } : {}) };
+    const body: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { name, namespace, labels },
+      ...(rendered.length ? { subsets: rendered } : {}),
+    };
     try {
-      await this.ctx.core.create(this.ctx.types.endpoints, namespace, body, { fieldManager: CONTROLLER_MANAGER });
+      await this.ctx.core.create(this.ctx.types.endpoints, namespace, body, {
+        fieldManager: CONTROLLER_MANAGER,
+      });
     } catch (e) {
       if (!(e instanceof ApiError && e.code === 409)) throw e;
       throw e; // created meanwhile: the retry updates it
@@ -232,7 +293,9 @@ export class EndpointSliceController extends ServiceEndpointsController {
 
   protected keysForOwnResource(resource: string, obj: KubeObject): string[] {
     const svc = obj.metadata.labels?.[SERVICE_NAME_LABEL];
-    return resource === 'discovery.k8s.io/endpointslices' && svc ? [objectKey(obj.metadata.namespace, svc)] : [];
+    return resource === 'discovery.k8s.io/endpointslices' && svc
+      ? [objectKey(obj.metadata.namespace, svc)]
+      : [];
   }
 
   async reconcile(key: string): Promise<void> {
@@ -242,11 +305,20 @@ export class EndpointSliceController extends ServiceEndpointsController {
       this.ctx,
       this.ctx.types.endpointSlices,
       namespace,
-      (s) => s.metadata.labels?.[SERVICE_NAME_LABEL] === name && s.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_CONTROLLER,
+      (s) =>
+        s.metadata.labels?.[SERVICE_NAME_LABEL] === name &&
+        s.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_CONTROLLER,
     );
     if (!hasSelector(svc)) {
       // slices of a deleted Service go with the GC (owner reference); a selector removed: ours go now
-      if (svc) for (const s of existing) await deleteIgnoringMissing(this.ctx, this.ctx.types.endpointSlices, namespace, s.metadata.name ?? '');
+      if (svc)
+        for (const s of existing)
+          await deleteIgnoringMissing(
+            this.ctx,
+            this.ctx.types.endpointSlices,
+            namespace,
+            s.metadata.name ?? '',
+          );
       return;
     }
     const groups = new Map<string, { ports: EndpointPort[]; endpoints: unknown[] }>();
@@ -265,7 +337,11 @@ export class EndpointSliceController extends ServiceEndpointsController {
     }
     // an empty Service still has one slice (placeholder) listing its ports, as upstream
     if (groups.size === 0) groups.set('placeholder', { ports: [], endpoints: [] });
-    const labels = { ...serviceLabels(svc), [SERVICE_NAME_LABEL]: name, [MANAGED_BY_LABEL]: MANAGED_BY_CONTROLLER };
+    const labels = {
+      ...serviceLabels(svc),
+      [SERVICE_NAME_LABEL]: name,
+      [MANAGED_BY_LABEL]: MANAGED_BY_CONTROLLER,
+    };
     const unused = [...existing];
     for (const g of groups.values()) {
       const wanted = { addressType: 'IPv4', endpoints: g.endpoints, ports: g.ports };
@@ -273,7 +349,11 @@ export class EndpointSliceController extends ServiceEndpointsController {
       const current = idx >= 0 ? unused.splice(idx, 1)[0] : unused.shift();
       if (current) {
         const same =
-          canonicalJson({ addressType: current.addressType, endpoints: current.endpoints ?? [], ports: current.ports ?? [] }) === canonicalJson(wanted) &&
+          canonicalJson({
+            addressType: current.addressType,
+            endpoints: current.endpoints ?? [],
+            ports: current.ports ?? [],
+          }) === canonicalJson(wanted) &&
           canonicalJson(current.metadata.labels ?? {}) === canonicalJson(labels);
         if (same) continue;
         await this.ctx.core.update(
@@ -287,11 +367,17 @@ export class EndpointSliceController extends ServiceEndpointsController {
         await this.ctx.core.create(
           this.ctx.types.endpointSlices,
           namespace,
-          { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { generateName: `${name}-`, namespace, labels, ownerReferences: [controllerRef(svc)] }, ...wanted },
+          {
+            apiVersion: 'discovery.k8s.io/v1',
+            kind: 'EndpointSlice',
+            metadata: { generateName: `${name}-`, namespace, labels, ownerReferences: [controllerRef(svc)] },
+            ...wanted,
+          },
           { fieldManager: CONTROLLER_MANAGER },
         );
       }
     }
-    for (const s of unused) await deleteIgnoringMissing(this.ctx, this.ctx.types.endpointSlices, namespace, s.metadata.name ?? '');
+    for (const s of unused)
+      await deleteIgnoringMissing(this.ctx, this.ctx.types.endpointSlices, namespace, s.metadata.name ?? '');
   }
 }

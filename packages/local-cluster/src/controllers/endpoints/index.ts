@@ -1,2 +1,8 @@
 /** The Endpoints and EndpointSlice controllers of the local cluster. */
-export { EndpointsController, EndpointSliceController, SERVICE_NAME_LABEL, MANAGED_BY_LABEL, MANAGED_BY_CONTROLLER } from './endpoints-controller.js';
+export {
+  EndpointsController,
+  EndpointSliceController,
+  SERVICE_NAME_LABEL,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_CONTROLLER,
+} from './endpoints-controller.js';

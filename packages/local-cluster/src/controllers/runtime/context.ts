@@ -62,18 +62,38 @@ export function storeResource(type: ResourceType): string {
 }
 
 /** Objects of `type` in `namespace` (all namespaces with undefined), read from the store. */
-export function listObjects(ctx: ControllerContext, type: ResourceType, namespace: string | undefined, filter?: (o: KubeObject) => boolean): KubeObject[] {
+export function listObjects(
+  ctx: ControllerContext,
+  type: ResourceType,
+  namespace: string | undefined,
+  filter?: (o: KubeObject) => boolean,
+): KubeObject[] {
   return ctx.core.store.list(storeResource(type), { namespace, ...(filter ? { filter } : {}) }).items;
 }
 
 /** The work-queue keys (`namespace/name`) of the objects {@link listObjects} returns across all namespaces. */
-export function listObjectKeys(ctx: ControllerContext, type: ResourceType, filter?: (o: KubeObject) => boolean): string[] {
-  return listObjects(ctx, type, undefined, filter).map((o) => objectKey(o.metadata.namespace, o.metadata.name));
+export function listObjectKeys(
+  ctx: ControllerContext,
+  type: ResourceType,
+  filter?: (o: KubeObject) => boolean,
+): string[] {
+  return listObjects(ctx, type, undefined, filter).map((o) =>
+    objectKey(o.metadata.namespace, o.metadata.name),
+  );
 }
 
 /** One object from the store, or undefined. */
-export function getObject(ctx: ControllerContext, type: ResourceType, namespace: string, name: string): KubeObject | undefined {
-  return ctx.core.store.get({ resource: storeResource(type), namespace: type.namespaced ? namespace : '', name });
+export function getObject(
+  ctx: ControllerContext,
+  type: ResourceType,
+  namespace: string,
+  name: string,
+): KubeObject | undefined {
+  return ctx.core.store.get({
+    resource: storeResource(type),
+    namespace: type.namespaced ? namespace : '',
+    name,
+  });
 }
 
 /** The controller ownerReference of `obj`, if any. */
@@ -83,7 +103,14 @@ export function controllerOf(obj: KubeObject): OwnerReference | undefined {
 
 /** A controller reference to `owner` (metav1.NewControllerRef: controller and blockOwnerDeletion true). */
 export function controllerRef(owner: KubeObject): OwnerReference {
-  return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name ?? '', uid: owner.metadata.uid ?? '', controller: true, blockOwnerDeletion: true };
+  return {
+    apiVersion: owner.apiVersion,
+    kind: owner.kind,
+    name: owner.metadata.name ?? '',
+    uid: owner.metadata.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
 }
 
 /** A metav1.LabelSelector as a matcher; a missing (null) selector matches nothing. */
@@ -94,7 +121,13 @@ export function selectorMatcher(selector: unknown): (labels: Record<string, stri
 }
 
 /** Deletes, ignoring an object that is already gone. */
-export async function deleteIgnoringMissing(ctx: ControllerContext, type: ResourceType, namespace: string, name: string, uid?: string): Promise<void> {
+export async function deleteIgnoringMissing(
+  ctx: ControllerContext,
+  type: ResourceType,
+  namespace: string,
+  name: string,
+  uid?: string,
+): Promise<void> {
   try {
     await ctx.core.delete(type, namespace, name, uid ? { preconditions: { uid } } : {});
   } catch (e) {
@@ -103,9 +136,20 @@ export async function deleteIgnoringMissing(ctx: ControllerContext, type: Resour
 }
 
 /** Replaces the status of `obj` through the status subresource when it differs. */
-export async function writeStatus(ctx: ControllerContext, type: ResourceType, obj: KubeObject, status: Record<string, unknown>): Promise<void> {
+export async function writeStatus(
+  ctx: ControllerContext,
+  type: ResourceType,
+  obj: KubeObject,
+  status: Record<string, unknown>,
+): Promise<void> {
   if (canonicalJson(obj.status ?? {}) === canonicalJson(status)) return;
-  await ctx.core.update(type, obj.metadata.namespace ?? '', obj.metadata.name ?? '', { ...obj, status }, { subresource: 'status', fieldManager: CONTROLLER_MANAGER });
+  await ctx.core.update(
+    type,
+    obj.metadata.namespace ?? '',
+    obj.metadata.name ?? '',
+    { ...obj, status },
+    { subresource: 'status', fieldManager: CONTROLLER_MANAGER },
+  );
 }
 
 /** Integer or percentage (intstr) scaled against `total` (intstrutil.GetScaledValueFromIntOrPercent). */

@@ -71,9 +71,12 @@ export class ControllerLoop {
 
   /** Subscribes to changes, queues every existing key and starts the worker. */
   start(): void {
-    this.unsubscribe = this.store.subscribe((event) => {
-      for (const key of this.definition.keysFor(event)) this.queue.add(key);
-    }, { shared: true });
+    this.unsubscribe = this.store.subscribe(
+      (event) => {
+        for (const key of this.definition.keysFor(event)) this.queue.add(key);
+      },
+      { shared: true },
+    );
     this.resync();
     this.worker = this.work();
   }
@@ -121,7 +124,10 @@ export class ControllerLoop {
         // a write conflict or a missing object only means the world moved on: retry at once
         const benign = e instanceof ApiError && (e.code === 409 || e.code === 404);
         const delay = benign && n < 3 ? 0 : Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** n);
-        if (!benign) this.logger.debug(`controller ${this.definition.name}: sync of ${key} failed`, { error: (e as Error).message });
+        if (!benign)
+          this.logger.debug(`controller ${this.definition.name}: sync of ${key} failed`, {
+            error: (e as Error).message,
+          });
         if (!this.stopped) this.queue.addAfter(key, delay);
       } finally {
         this.queue.done(key);

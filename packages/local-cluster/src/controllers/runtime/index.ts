@@ -5,9 +5,24 @@
  */
 export { systemClock, type Clock } from './clock.js';
 export { WorkQueue } from './work-queue.js';
-export { ControllerLoop, objectKey, splitKey, type ControllerDefinition, type ControllerLoopOptions, type ReconcileResult } from './controller-loop.js';
+export {
+  ControllerLoop,
+  objectKey,
+  splitKey,
+  type ControllerDefinition,
+  type ControllerLoopOptions,
+  type ReconcileResult,
+} from './controller-loop.js';
 export { canonicalJson, fnv32a, safeEncodedHash } from './canonical-json.js';
-export { isPodActive, isPodAvailable, isPodReady, isRunningAndReady, isTerminating, msUntilAvailable, podPhase } from './pod-health.js';
+export {
+  isPodActive,
+  isPodAvailable,
+  isPodReady,
+  isRunningAndReady,
+  isTerminating,
+  msUntilAvailable,
+  podPhase,
+} from './pod-health.js';
 export {
   CONTROLLER_MANAGER,
   controllerOf,

@@ -22,7 +22,7 @@ describe('WorkQueue', () => {
     q.done(k as string);
     expect(q.length).toBe(1);
     expect(q.isIdle).toBe(false);
-    q.done(await q.get() as string);
+    q.done((await q.get()) as string);
     expect(q.isIdle).toBe(true);
   });
 

@@ -38,8 +38,13 @@ export class ClusterIpController implements ControllerDefinition {
 
   constructor(private readonly ctx: ControllerContext) {}
 
-  keysFor(event: { key: { resource: string; namespace: string; name: string }; object: KubeObject; type: string }): string[] {
-    if (event.key.resource !== '/services' || event.type === 'DELETED' || !needsAddress(event.object)) return [];
+  keysFor(event: {
+    key: { resource: string; namespace: string; name: string };
+    object: KubeObject;
+    type: string;
+  }): string[] {
+    if (event.key.resource !== '/services' || event.type === 'DELETED' || !needsAddress(event.object))
+      return [];
     return [objectKey(event.key.namespace, event.key.name)];
   }
 
@@ -68,6 +73,12 @@ export class ClusterIpController implements ControllerDefinition {
     }
     if (!ip) throw new Error('the service IP range 127.96.0.0/16 is full');
     const spec = { ...(svc.spec as Record<string, unknown>), clusterIP: ip, clusterIPs: [ip] };
-    await this.ctx.core.update(this.ctx.types.services, namespace, name, { ...svc, spec }, { fieldManager: CONTROLLER_MANAGER });
+    await this.ctx.core.update(
+      this.ctx.types.services,
+      namespace,
+      name,
+      { ...svc, spec },
+      { fieldManager: CONTROLLER_MANAGER },
+    );
   }
 }

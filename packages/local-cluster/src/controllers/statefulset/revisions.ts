@@ -25,7 +25,9 @@ export interface RevisionData {
 
 /** The data a revision of `set` records (getPatch). */
 export function revisionData(set: KubeObject): RevisionData {
-  const template = structuredClone(((set.spec as { template?: Record<string, unknown> }).template ?? {}) as Record<string, unknown>);
+  const template = structuredClone(
+    ((set.spec as { template?: Record<string, unknown> }).template ?? {}) as Record<string, unknown>,
+  );
   return { spec: { template: { ...template, $patch: 'replace' } } };
 }
 
@@ -51,7 +53,12 @@ export function listRevisions(ctx: ControllerContext, set: KubeObject): KubeObje
   const uid = set.metadata.uid;
   return listObjects(ctx, ctx.types.controllerRevisions, set.metadata.namespace, (r) =>
     (r.metadata.ownerReferences ?? []).some((o) => o.controller === true && o.uid === uid),
-  ).sort((a, b) => revisionNumber(a) - revisionNumber(b) || (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+  ).sort(
+    (a, b) =>
+      revisionNumber(a) - revisionNumber(b) ||
+      (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') ||
+      (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
+  );
 }
 
 /** history.EqualRevision: same recorded data. */
@@ -71,7 +78,8 @@ export async function createRevision(
   collision: { count: number },
 ): Promise<KubeObject> {
   const namespace = set.metadata.namespace ?? '';
-  const templateLabels = ((data.spec.template.metadata as { labels?: Record<string, string> } | undefined)?.labels ?? {});
+  const templateLabels =
+    (data.spec.template.metadata as { labels?: Record<string, string> } | undefined)?.labels ?? {};
   for (;;) {
     const hash = revisionHash(data, collision.count);
     // ControllerRevisionName: the prefix is cut so that the name stays a valid DNS subdomain
@@ -79,16 +87,25 @@ export async function createRevision(
     const body: KubeObject = {
       apiVersion: 'apps/v1',
       kind: 'ControllerRevision',
-      metadata: { name, namespace, labels: { ...templateLabels, [REVISION_HASH_LABEL]: hash }, ownerReferences: [controllerRef(set)] },
+      metadata: {
+        name,
+        namespace,
+        labels: { ...templateLabels, [REVISION_HASH_LABEL]: hash },
+        ownerReferences: [controllerRef(set)],
+      },
       data,
       revision,
     };
     try {
-      return await ctx.core.create(ctx.types.controllerRevisions, namespace, body, { fieldManager: CONTROLLER_MANAGER });
+      return await ctx.core.create(ctx.types.controllerRevisions, namespace, body, {
+        fieldManager: CONTROLLER_MANAGER,
+      });
     } catch (e) {
       if (!(e instanceof ApiError && e.code === 409 && e.reason === 'AlreadyExists')) throw e;
       const existing = await ctx.core.get(ctx.types.controllerRevisions, namespace, name);
-      const owned = (existing.metadata.ownerReferences ?? []).some((o) => o.controller === true && o.uid === set.metadata.uid);
+      const owned = (existing.metadata.ownerReferences ?? []).some(
+        (o) => o.controller === true && o.uid === set.metadata.uid,
+      );
       if (owned && equalRevisionData(existing, data)) return existing;
       collision.count++;
     }
@@ -96,7 +113,17 @@ export async function createRevision(
 }
 
 /** UpdateControllerRevision: gives an older revision a new number (rollback). */
-export async function renumberRevision(ctx: ControllerContext, revision: KubeObject, to: number): Promise<KubeObject> {
+export async function renumberRevision(
+  ctx: ControllerContext,
+  revision: KubeObject,
+  to: number,
+): Promise<KubeObject> {
   if (revisionNumber(revision) === to) return revision;
-  return ctx.core.update(ctx.types.controllerRevisions, revision.metadata.namespace ?? '', revision.metadata.name ?? '', { ...revision, revision: to }, { fieldManager: CONTROLLER_MANAGER });
+  return ctx.core.update(
+    ctx.types.controllerRevisions,
+    revision.metadata.namespace ?? '',
+    revision.metadata.name ?? '',
+    { ...revision, revision: to },
+    { fieldManager: CONTROLLER_MANAGER },
+  );
 }

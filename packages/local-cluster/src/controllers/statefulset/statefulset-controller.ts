@@ -71,12 +71,18 @@ interface StatefulSetSpec {
   template?: Record<string, unknown>;
   serviceName?: string;
   podManagementPolicy?: 'OrderedReady' | 'Parallel';
-  updateStrategy?: { type?: 'RollingUpdate' | 'OnDelete'; rollingUpdate?: { partition?: number; maxUnavailable?: number | string } };
+  updateStrategy?: {
+    type?: 'RollingUpdate' | 'OnDelete';
+    rollingUpdate?: { partition?: number; maxUnavailable?: number | string };
+  };
   revisionHistoryLimit?: number;
   minReadySeconds?: number;
   ordinals?: { start?: number };
   volumeClaimTemplates?: ClaimTemplate[];
-  persistentVolumeClaimRetentionPolicy?: { whenDeleted?: 'Retain' | 'Delete'; whenScaled?: 'Retain' | 'Delete' };
+  persistentVolumeClaimRetentionPolicy?: {
+    whenDeleted?: 'Retain' | 'Delete';
+    whenScaled?: 'Retain' | 'Delete';
+  };
 }
 
 interface StatefulSetStatus {
@@ -120,7 +126,10 @@ export function parentAndOrdinal(podName: string): { parent: string; ordinal: nu
   const m = STATEFUL_POD_NAME.exec(podName);
   if (!m) return { parent: '', ordinal: -1 };
   const ordinal = Number(m[2]);
-  return { parent: m[1] ?? '', ordinal: Number.isSafeInteger(ordinal) && ordinal <= 0x7fffffff ? ordinal : -1 };
+  return {
+    parent: m[1] ?? '',
+    ordinal: Number.isSafeInteger(ordinal) && ordinal <= 0x7fffffff ? ordinal : -1,
+  };
 }
 
 /** getPersistentVolumeClaimName. */
@@ -147,14 +156,19 @@ export class StatefulSetController implements ControllerDefinition {
 
   constructor(private readonly ctx: ControllerContext) {}
 
-  keysFor(event: { key: { resource: string; namespace: string; name: string }; object: KubeObject; prevObject?: KubeObject }): string[] {
+  keysFor(event: {
+    key: { resource: string; namespace: string; name: string };
+    object: KubeObject;
+    prevObject?: KubeObject;
+  }): string[] {
     const { resource, namespace, name } = event.key;
     if (resource === 'apps/statefulsets') return [objectKey(namespace, name)];
     if (resource === '/pods') {
       const keys = new Set<string>();
       for (const o of [event.object, event.prevObject]) {
         const ref = o ? controllerOf(o) : undefined;
-        if (ref?.kind === 'StatefulSet' && ref.apiVersion.startsWith('apps/')) keys.add(objectKey(namespace, ref.name));
+        if (ref?.kind === 'StatefulSet' && ref.apiVersion.startsWith('apps/'))
+          keys.add(objectKey(namespace, ref.name));
       }
       return [...keys];
     }
@@ -240,17 +254,30 @@ export class StatefulSetController implements ControllerDefinition {
     }
     const currentName = (set.obj.status as StatefulSetStatus | undefined)?.currentRevision;
     const current = revisions.find((r) => r.metadata.name === currentName) ?? update;
-    return { current: current.metadata.name === update.metadata.name ? update : current, update, collisionCount: collision.count };
+    return {
+      current: current.metadata.name === update.metadata.name ? update : current,
+      update,
+      collisionCount: collision.count,
+    };
   }
 
   /** Deletes revisions beyond revisionHistoryLimit that neither the status nor a pod uses. */
   private async truncateHistory(set: SetView, pods: KubeObject[], revs: Revisions): Promise<void> {
-    const live = new Set([revs.current.metadata.name, revs.update.metadata.name, ...pods.map((p) => podRevision(p))]);
+    const live = new Set([
+      revs.current.metadata.name,
+      revs.update.metadata.name,
+      ...pods.map((p) => podRevision(p)),
+    ]);
     const history = listRevisions(this.ctx, set.obj).filter((r) => !live.has(r.metadata.name));
     const limit = set.spec.revisionHistoryLimit ?? 10;
     if (limit < 0 || history.length <= limit) return;
     for (const r of history.slice(0, history.length - limit)) {
-      await deleteIgnoringMissing(this.ctx, this.ctx.types.controllerRevisions, set.namespace, r.metadata.name ?? '');
+      await deleteIgnoringMissing(
+        this.ctx,
+        this.ctx.types.controllerRevisions,
+        set.namespace,
+        r.metadata.name ?? '',
+      );
     }
   }
 
@@ -264,7 +291,10 @@ export class StatefulSetController implements ControllerDefinition {
       if (ordinal >= set.start && ordinal < set.start + set.replicas) slots[ordinal - set.start] = pod;
       else if (ordinal >= 0) condemned.push(pod);
     }
-    condemned.sort((a, b) => parentAndOrdinal(b.metadata.name ?? '').ordinal - parentAndOrdinal(a.metadata.name ?? '').ordinal);
+    condemned.sort(
+      (a, b) =>
+        parentAndOrdinal(b.metadata.name ?? '').ordinal - parentAndOrdinal(a.metadata.name ?? '').ordinal,
+    );
 
     // the first unavailable pod: lowest in-range ordinal, else the lowest condemned one
     let firstUnavailable: KubeObject | undefined;
@@ -281,9 +311,30 @@ export class StatefulSetController implements ControllerDefinition {
     if (set.obj.metadata.deletionTimestamp) return;
     const monotonic = set.spec.podManagementPolicy !== 'Parallel';
 
-    if (await this.runForAll(slots.length, (i) => this.processReplica(set, revs, monotonic, slots, i), monotonic)) return;
-    if (await this.runForAll(condemned.length, (i) => this.fixClaimOwners(set, condemned[i] as KubeObject, true).then(() => false), monotonic)) return;
-    if (await this.runForAll(condemned.length, (i) => this.processCondemned(set, firstUnavailable, monotonic, condemned[i] as KubeObject), monotonic)) return;
+    if (
+      await this.runForAll(
+        slots.length,
+        (i) => this.processReplica(set, revs, monotonic, slots, i),
+        monotonic,
+      )
+    )
+      return;
+    if (
+      await this.runForAll(
+        condemned.length,
+        (i) => this.fixClaimOwners(set, condemned[i] as KubeObject, true).then(() => false),
+        monotonic,
+      )
+    )
+      return;
+    if (
+      await this.runForAll(
+        condemned.length,
+        (i) => this.processCondemned(set, firstUnavailable, monotonic, condemned[i] as KubeObject),
+        monotonic,
+      )
+    )
+      return;
 
     const strategy = set.spec.updateStrategy ?? {};
     if (strategy.type === 'OnDelete') return;
@@ -305,8 +356,16 @@ export class StatefulSetController implements ControllerDefinition {
   }
 
   /** updateStatefulSetAfterInvariantEstablished: up to maxUnavailable pods updated at once. */
-  private async updateWithMaxUnavailable(set: SetView, revs: Revisions, slots: (KubeObject | undefined)[], partition: number): Promise<void> {
-    const maxUnavailable = Math.max(1, scaledValue(set.spec.updateStrategy?.rollingUpdate?.maxUnavailable, set.replicas, true, 1));
+  private async updateWithMaxUnavailable(
+    set: SetView,
+    revs: Revisions,
+    slots: (KubeObject | undefined)[],
+    partition: number,
+  ): Promise<void> {
+    const maxUnavailable = Math.max(
+      1,
+      scaledValue(set.spec.updateStrategy?.rollingUpdate?.maxUnavailable, set.replicas, true, 1),
+    );
     const unavailable = slots.filter((p) => this.isUnavailable(set, p)).length;
     if (unavailable > maxUnavailable) return;
     let toDelete = maxUnavailable - unavailable;
@@ -321,14 +380,22 @@ export class StatefulSetController implements ControllerDefinition {
   }
 
   /** runForAll: in order, stopping at the first blocked step; Parallel: slow-start batches. Returns "stop here". */
-  private async runForAll(count: number, fn: (i: number) => Promise<boolean>, monotonic: boolean): Promise<boolean> {
+  private async runForAll(
+    count: number,
+    fn: (i: number) => Promise<boolean>,
+    monotonic: boolean,
+  ): Promise<boolean> {
     if (monotonic) {
       for (let i = 0; i < count; i++) if (await fn(i)) return true;
       return false;
     }
     // slowStartBatch(1, …): 1, 2, 4, … at once; the first failing batch ends the sync
     let next = 0;
-    for (let batch = Math.min(count, 1); batch > 0; batch = Math.min(2 * batch, count - next, MAX_BATCH_SIZE)) {
+    for (
+      let batch = Math.min(count, 1);
+      batch > 0;
+      batch = Math.min(2 * batch, count - next, MAX_BATCH_SIZE)
+    ) {
       const results = await Promise.allSettled(Array.from({ length: batch }, (_, k) => fn(next + k)));
       next += batch;
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -338,7 +405,13 @@ export class StatefulSetController implements ControllerDefinition {
   }
 
   /** processReplica: replace failed pods, create missing ones, wait for health in order. Returns "stop here". */
-  private async processReplica(set: SetView, revs: Revisions, monotonic: boolean, slots: (KubeObject | undefined)[], i: number): Promise<boolean> {
+  private async processReplica(
+    set: SetView,
+    revs: Revisions,
+    monotonic: boolean,
+    slots: (KubeObject | undefined)[],
+    i: number,
+  ): Promise<boolean> {
     const pod = slots[i];
     const phase = pod ? podPhase(pod) : '';
     if (pod && (phase === 'Failed' || phase === 'Succeeded')) {
@@ -353,7 +426,8 @@ export class StatefulSetController implements ControllerDefinition {
       if (monotonic) return true;
       return false;
     }
-    if (phase === 'Pending') await this.createClaims(set, pod, parentAndOrdinal(pod.metadata.name ?? '').ordinal);
+    if (phase === 'Pending')
+      await this.createClaims(set, pod, parentAndOrdinal(pod.metadata.name ?? '').ordinal);
     if (isTerminating(pod) && monotonic) return true;
     if (!isRunningAndReady(pod) && monotonic) return true;
     if (!isPodAvailable(pod, set.minReadySeconds, this.ctx.clock.now()) && monotonic) return true;
@@ -364,11 +438,17 @@ export class StatefulSetController implements ControllerDefinition {
   }
 
   /** processCondemned: scale-down, highest ordinal first, waiting for each termination. Returns "stop here". */
-  private async processCondemned(set: SetView, firstUnavailable: KubeObject | undefined, monotonic: boolean, pod: KubeObject): Promise<boolean> {
+  private async processCondemned(
+    set: SetView,
+    firstUnavailable: KubeObject | undefined,
+    monotonic: boolean,
+    pod: KubeObject,
+  ): Promise<boolean> {
     if (isTerminating(pod)) return monotonic;
     const isFirstUnhealthy = firstUnavailable?.metadata.uid === pod.metadata.uid;
     if (!isRunningAndReady(pod) && monotonic && !isFirstUnhealthy) return true;
-    if (!isPodAvailable(pod, set.minReadySeconds, this.ctx.clock.now()) && monotonic && !isFirstUnhealthy) return true;
+    if (!isPodAvailable(pod, set.minReadySeconds, this.ctx.clock.now()) && monotonic && !isFirstUnhealthy)
+      return true;
     await this.deletePod(set, pod);
     return true;
   }
@@ -391,20 +471,37 @@ export class StatefulSetController implements ControllerDefinition {
    */
   private async createPod(set: SetView, revs: Revisions, ordinal: number): Promise<KubeObject> {
     const strategy = set.spec.updateStrategy ?? {};
-    const currentReplicas = (set.obj.status as { currentReplicas?: number } | undefined)?.currentReplicas ?? 0;
+    const currentReplicas =
+      (set.obj.status as { currentReplicas?: number } | undefined)?.currentReplicas ?? 0;
     const atCurrent =
       strategy.type === 'RollingUpdate' &&
-      (strategy.rollingUpdate === undefined ? ordinal < set.start + currentReplicas : ordinal < set.start + (strategy.rollingUpdate.partition ?? 0));
+      (strategy.rollingUpdate === undefined
+        ? ordinal < set.start + currentReplicas
+        : ordinal < set.start + (strategy.rollingUpdate.partition ?? 0));
     const revision = atCurrent ? revs.current : revs.update;
-    const template = templateOf(revision) as { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string>; finalizers?: string[] }; spec?: Record<string, unknown> };
+    const template = templateOf(revision) as {
+      metadata?: {
+        labels?: Record<string, string>;
+        annotations?: Record<string, string>;
+        finalizers?: string[];
+      };
+      spec?: Record<string, unknown>;
+    };
     const podName = `${set.name}-${ordinal}`;
-    const spec = structuredClone(template.spec ?? {}) as { hostname?: string; subdomain?: string; volumes?: { name: string; persistentVolumeClaim?: { claimName: string } }[] };
+    const spec = structuredClone(template.spec ?? {}) as {
+      hostname?: string;
+      subdomain?: string;
+      volumes?: { name: string; persistentVolumeClaim?: { claimName: string } }[];
+    };
     // updateIdentity
     spec.hostname = podName;
     if (set.spec.serviceName) spec.subdomain = set.spec.serviceName;
     // updateStorage: one volume per claim template, replacing template volumes of the same name
     const claimTemplates = set.spec.volumeClaimTemplates ?? [];
-    const claimVolumes = claimTemplates.map((t) => ({ name: t.metadata?.name ?? '', persistentVolumeClaim: { claimName: claimName(t.metadata?.name ?? '', set.name, ordinal) } }));
+    const claimVolumes = claimTemplates.map((t) => ({
+      name: t.metadata?.name ?? '',
+      persistentVolumeClaim: { claimName: claimName(t.metadata?.name ?? '', set.name, ordinal) },
+    }));
     const others = (spec.volumes ?? []).filter((v) => !claimVolumes.some((c) => c.name === v.name));
     if (claimVolumes.length || spec.volumes) spec.volumes = [...claimVolumes, ...others];
     const pod: KubeObject = {
@@ -413,7 +510,12 @@ export class StatefulSetController implements ControllerDefinition {
       metadata: {
         name: podName,
         namespace: set.namespace,
-        labels: { ...(template.metadata?.labels ?? {}), [POD_NAME_LABEL]: podName, [POD_INDEX_LABEL]: String(ordinal), [REVISION_LABEL]: revision.metadata.name ?? '' },
+        labels: {
+          ...(template.metadata?.labels ?? {}),
+          [POD_NAME_LABEL]: podName,
+          [POD_INDEX_LABEL]: String(ordinal),
+          [REVISION_LABEL]: revision.metadata.name ?? '',
+        },
         ...(template.metadata?.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
         ...(template.metadata?.finalizers ? { finalizers: [...template.metadata.finalizers] } : {}),
         ownerReferences: [controllerRef(set.obj)],
@@ -423,10 +525,13 @@ export class StatefulSetController implements ControllerDefinition {
     // createPersistentVolumeClaims runs before the pod is created (CreateStatefulPod)
     await this.createClaims(set, undefined, ordinal);
     try {
-      return await this.ctx.core.create(this.ctx.types.pods, set.namespace, pod, { fieldManager: CONTROLLER_MANAGER });
+      return await this.ctx.core.create(this.ctx.types.pods, set.namespace, pod, {
+        fieldManager: CONTROLLER_MANAGER,
+      });
     } catch (e) {
       // a pod of that name still exists (e.g. not yet visible as ours): the next sync sorts it out
-      if (e instanceof ApiError && e.code === 409) return getObject(this.ctx, this.ctx.types.pods, set.namespace, podName) ?? pod;
+      if (e instanceof ApiError && e.code === 409)
+        return getObject(this.ctx, this.ctx.types.pods, set.namespace, podName) ?? pod;
       throw e;
     }
   }
@@ -455,7 +560,9 @@ export class StatefulSetController implements ControllerDefinition {
       const owners = this.desiredClaimOwners(set, claim, pod, ordinal);
       if (owners.length) claim.metadata.ownerReferences = owners;
       try {
-        await this.ctx.core.create(this.ctx.types.pvcs, set.namespace, claim, { fieldManager: CONTROLLER_MANAGER });
+        await this.ctx.core.create(this.ctx.types.pvcs, set.namespace, claim, {
+          fieldManager: CONTROLLER_MANAGER,
+        });
       } catch (e) {
         if (!(e instanceof ApiError && e.code === 409)) throw e;
       }
@@ -466,7 +573,12 @@ export class StatefulSetController implements ControllerDefinition {
   private claimsAreStale(set: SetView, ordinal: number): boolean {
     const podName = `${set.name}-${ordinal}`;
     return (set.spec.volumeClaimTemplates ?? []).some((t) => {
-      const claim = getObject(this.ctx, this.ctx.types.pvcs, set.namespace, claimName(t.metadata?.name ?? '', set.name, ordinal));
+      const claim = getObject(
+        this.ctx,
+        this.ctx.types.pvcs,
+        set.namespace,
+        claimName(t.metadata?.name ?? '', set.name, ordinal),
+      );
       return (claim?.metadata.ownerReferences ?? []).some((r) => r.kind === 'Pod' && r.name === podName);
     });
   }
@@ -477,16 +589,25 @@ export class StatefulSetController implements ControllerDefinition {
    * the set; whenScaled=Delete → owned by its pod once the ordinal is out of range (and then not by
    * the set). Other owners are kept.
    */
-  private desiredClaimOwners(set: SetView, claim: KubeObject, pod: KubeObject | undefined, ordinal: number): OwnerReference[] {
+  private desiredClaimOwners(
+    set: SetView,
+    claim: KubeObject,
+    pod: KubeObject | undefined,
+    ordinal: number,
+  ): OwnerReference[] {
     const policy = set.spec.persistentVolumeClaimRetentionPolicy ?? {};
     const scaledDown = ordinal < set.start || ordinal >= set.start + set.replicas;
     const setUid = set.obj.metadata.uid;
     const podUid = pod?.metadata.uid;
     const wantSet = policy.whenDeleted === 'Delete' && !(policy.whenScaled === 'Delete' && scaledDown);
     const wantPod = policy.whenScaled === 'Delete' && scaledDown && pod !== undefined;
-    const owners = (claim.metadata.ownerReferences ?? []).filter((r) => r.uid !== setUid && !(r.kind === 'Pod' && r.uid === podUid));
-    if (wantSet) owners.push({ apiVersion: 'apps/v1', kind: 'StatefulSet', name: set.name, uid: setUid ?? '' });
-    if (wantPod && pod) owners.push({ apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name ?? '', uid: podUid ?? '' });
+    const owners = (claim.metadata.ownerReferences ?? []).filter(
+      (r) => r.uid !== setUid && !(r.kind === 'Pod' && r.uid === podUid),
+    );
+    if (wantSet)
+      owners.push({ apiVersion: 'apps/v1', kind: 'StatefulSet', name: set.name, uid: setUid ?? '' });
+    if (wantPod && pod)
+      owners.push({ apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name ?? '', uid: podUid ?? '' });
     return owners;
   }
 
@@ -495,16 +616,24 @@ export class StatefulSetController implements ControllerDefinition {
     const ordinal = parentAndOrdinal(pod.metadata.name ?? '').ordinal;
     if (condemned && isTerminating(pod)) return;
     for (const template of set.spec.volumeClaimTemplates ?? []) {
-      const claim = getObject(this.ctx, this.ctx.types.pvcs, set.namespace, claimName(template.metadata?.name ?? '', set.name, ordinal));
+      const claim = getObject(
+        this.ctx,
+        this.ctx.types.pvcs,
+        set.namespace,
+        claimName(template.metadata?.name ?? '', set.name, ordinal),
+      );
       if (!claim || claim.metadata.deletionTimestamp) continue;
       const owners = this.desiredClaimOwners(set, claim, pod, ordinal);
-      const sameSet = hasOwner(claim, set.obj.metadata.uid) === owners.some((o) => o.uid === set.obj.metadata.uid);
+      const sameSet =
+        hasOwner(claim, set.obj.metadata.uid) === owners.some((o) => o.uid === set.obj.metadata.uid);
       const samePod = hasOwner(claim, pod.metadata.uid) === owners.some((o) => o.uid === pod.metadata.uid);
       if (sameSet && samePod) continue;
       const next = structuredClone(claim);
       if (owners.length) next.metadata.ownerReferences = owners;
       else delete next.metadata.ownerReferences;
-      await this.ctx.core.update(this.ctx.types.pvcs, set.namespace, claim.metadata.name ?? '', next, { fieldManager: CONTROLLER_MANAGER });
+      await this.ctx.core.update(this.ctx.types.pvcs, set.namespace, claim.metadata.name ?? '', next, {
+        fieldManager: CONTROLLER_MANAGER,
+      });
     }
   }
 
@@ -515,14 +644,27 @@ export class StatefulSetController implements ControllerDefinition {
     const labels = pod.metadata.labels ?? {};
     if (labels[POD_NAME_LABEL] === name && labels[POD_INDEX_LABEL] === ordinal) return;
     const patch = { metadata: { labels: { [POD_NAME_LABEL]: name, [POD_INDEX_LABEL]: ordinal } } };
-    await this.ctx.core.patch(this.ctx.types.pods, set.namespace, name, JSON.stringify(patch), 'application/merge-patch+json', { fieldManager: CONTROLLER_MANAGER });
+    await this.ctx.core.patch(
+      this.ctx.types.pods,
+      set.namespace,
+      name,
+      JSON.stringify(patch),
+      'application/merge-patch+json',
+      { fieldManager: CONTROLLER_MANAGER },
+    );
   }
 
   // ------------------------------------------------------------ status
 
   /** computeReplicaStatus over every pod of the set. */
   private computeCounts(set: SetView, pods: KubeObject[], revs: Revisions): ReplicaCounts {
-    const counts: ReplicaCounts = { replicas: 0, readyReplicas: 0, availableReplicas: 0, currentReplicas: 0, updatedReplicas: 0 };
+    const counts: ReplicaCounts = {
+      replicas: 0,
+      readyReplicas: 0,
+      availableReplicas: 0,
+      currentReplicas: 0,
+      updatedReplicas: 0,
+    };
     const now = this.ctx.clock.now();
     for (const pod of pods) {
       if (parentAndOrdinal(pod.metadata.name ?? '').ordinal < 0) continue;
@@ -555,7 +697,10 @@ export class StatefulSetController implements ControllerDefinition {
       currentRevision = revs.update.metadata.name ?? '';
     }
     // field order and omitempty as apps/v1 StatefulSetStatus serializes
-    const status: Record<string, unknown> = { observedGeneration: set.obj.metadata.generation ?? 0, replicas: counts.replicas };
+    const status: Record<string, unknown> = {
+      observedGeneration: set.obj.metadata.generation ?? 0,
+      replicas: counts.replicas,
+    };
     if (counts.readyReplicas) status.readyReplicas = counts.readyReplicas;
     if (currentReplicas) status.currentReplicas = currentReplicas;
     if (counts.updatedReplicas) status.updatedReplicas = counts.updatedReplicas;
@@ -568,6 +713,12 @@ export class StatefulSetController implements ControllerDefinition {
     const latest = getObject(this.ctx, this.ctx.types.statefulSets, set.namespace, set.name);
     if (!latest || latest.metadata.uid !== set.obj.metadata.uid) return;
     if (canonicalJson(latest.status ?? {}) === canonicalJson(status)) return;
-    await this.ctx.core.update(this.ctx.types.statefulSets, set.namespace, set.name, { ...latest, status }, { subresource: 'status', fieldManager: CONTROLLER_MANAGER });
+    await this.ctx.core.update(
+      this.ctx.types.statefulSets,
+      set.namespace,
+      set.name,
+      { ...latest, status },
+      { subresource: 'status', fieldManager: CONTROLLER_MANAGER },
+    );
   }
 }

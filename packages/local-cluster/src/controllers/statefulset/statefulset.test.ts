@@ -20,7 +20,10 @@ function sts(name: string, spec: Record<string, unknown> = {}): KubeObject {
       replicas: 3,
       serviceName: `${name}-hl`,
       selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'main', image: 'img:1' }] } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'main', image: 'img:1' }] },
+      },
       ...spec,
     },
   };
@@ -29,17 +32,21 @@ function sts(name: string, spec: Record<string, unknown> = {}): KubeObject {
 const stsType = (): ReturnType<TestCluster['type']> => c.type('apps', 'v1', 'statefulsets');
 const names = (): string[] => c.pods().map((p) => p.metadata.name ?? '');
 const getSet = async (name: string): Promise<KubeObject> => c.core.get(stsType(), 'default', name);
-const status = async (name: string): Promise<Record<string, unknown>> => (await getSet(name)).status as Record<string, unknown>;
+const status = async (name: string): Promise<Record<string, unknown>> =>
+  (await getSet(name)).status as Record<string, unknown>;
 
 async function patchSet(name: string, patch: unknown): Promise<void> {
-  await c.core.patch(stsType(), 'default', name, JSON.stringify(patch), 'application/merge-patch+json', { fieldManager: 'test' });
+  await c.core.patch(stsType(), 'default', name, JSON.stringify(patch), 'application/merge-patch+json', {
+    fieldManager: 'test',
+  });
 }
 
 async function setImage(name: string, image: string): Promise<void> {
   await patchSet(name, { spec: { template: { spec: { containers: [{ name: 'main', image }] } } } });
 }
 
-const imageOf = (pod: KubeObject): string => ((pod.spec as { containers: { image: string }[] }).containers[0] as { image: string }).image;
+const imageOf = (pod: KubeObject): string =>
+  ((pod.spec as { containers: { image: string }[] }).containers[0] as { image: string }).image;
 
 describe('StatefulSet controller: OrderedReady', () => {
   it('creates one pod at a time, in ordinal order, each after the previous is Running and Ready', async () => {
@@ -74,7 +81,14 @@ describe('StatefulSet controller: OrderedReady', () => {
       'controller-revision-hash': s.updateRevision,
     });
     expect(pod?.metadata.ownerReferences).toEqual([
-      { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db', uid: set.metadata.uid, controller: true, blockOwnerDeletion: true },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        name: 'db',
+        uid: set.metadata.uid,
+        controller: true,
+        blockOwnerDeletion: true,
+      },
     ]);
     expect(String(s.updateRevision)).toMatch(/^db-[bcdfghjklmnpqrstvwxz2456789]+$/);
   });
@@ -103,17 +117,40 @@ describe('StatefulSet controller: OrderedReady', () => {
     // a finalizer stands in for the kubelet's graceful termination
     const podType = c.type('', 'v1', 'pods');
     for (const n of ['web-3', 'web-2']) {
-      await c.core.patch(podType, 'default', n, JSON.stringify({ metadata: { finalizers: ['test/hold'] } }), 'application/merge-patch+json');
+      await c.core.patch(
+        podType,
+        'default',
+        n,
+        JSON.stringify({ metadata: { finalizers: ['test/hold'] } }),
+        'application/merge-patch+json',
+      );
     }
     await patchSet('web', { spec: { replicas: 1 } });
     await c.settle();
-    expect(c.pods().filter((p) => p.metadata.deletionTimestamp).map((p) => p.metadata.name)).toEqual(['web-3']);
+    expect(
+      c
+        .pods()
+        .filter((p) => p.metadata.deletionTimestamp)
+        .map((p) => p.metadata.name),
+    ).toEqual(['web-3']);
     expect(names()).toEqual(['web-0', 'web-1', 'web-2', 'web-3']);
-    await c.core.patch(podType, 'default', 'web-3', JSON.stringify({ metadata: { finalizers: null } }), 'application/merge-patch+json');
+    await c.core.patch(
+      podType,
+      'default',
+      'web-3',
+      JSON.stringify({ metadata: { finalizers: null } }),
+      'application/merge-patch+json',
+    );
     await c.settle();
     expect(names()).toEqual(['web-0', 'web-1', 'web-2']);
     expect(c.pods().find((p) => p.metadata.name === 'web-2')?.metadata.deletionTimestamp).toBeDefined();
-    await c.core.patch(podType, 'default', 'web-2', JSON.stringify({ metadata: { finalizers: null } }), 'application/merge-patch+json');
+    await c.core.patch(
+      podType,
+      'default',
+      'web-2',
+      JSON.stringify({ metadata: { finalizers: null } }),
+      'application/merge-patch+json',
+    );
     await c.settle();
     expect(names()).toEqual(['web-0']);
     expect((await status('web')).replicas).toBe(1);
@@ -179,7 +216,11 @@ describe('StatefulSet controller: updates', () => {
   });
 
   it('stops at the partition; pods below it are recreated at the current revision', async () => {
-    await c.core.create(stsType(), 'default', sts('web', { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 2 } } }));
+    await c.core.create(
+      stsType(),
+      'default',
+      sts('web', { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 2 } } }),
+    );
     await c.runPods();
     await setImage('web', 'img:2');
     await c.runPods();
@@ -195,7 +236,11 @@ describe('StatefulSet controller: updates', () => {
 
   it('updates up to maxUnavailable pods at once', async () => {
     const update = { type: 'RollingUpdate', rollingUpdate: { partition: 0, maxUnavailable: 2 } };
-    await c.core.create(stsType(), 'default', sts('web', { replicas: 4, podManagementPolicy: 'Parallel', updateStrategy: update }));
+    await c.core.create(
+      stsType(),
+      'default',
+      sts('web', { replicas: 4, podManagementPolicy: 'Parallel', updateStrategy: update }),
+    );
     await c.runPods();
     await setImage('web', 'img:2');
     await c.settle();
@@ -277,10 +322,15 @@ describe('StatefulSet controller: volume claims', () => {
     spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
   };
 
-  const claims = async (): Promise<KubeObject[]> => (await c.core.list(c.type('', 'v1', 'persistentvolumeclaims'), 'default')).items;
+  const claims = async (): Promise<KubeObject[]> =>
+    (await c.core.list(c.type('', 'v1', 'persistentvolumeclaims'), 'default')).items;
 
   it('creates <template>-<set>-<ordinal> claims before the pod, mounted in the pod, and reuses them', async () => {
-    await c.core.create(stsType(), 'default', sts('web', { replicas: 2, volumeClaimTemplates: [claimTemplate] }));
+    await c.core.create(
+      stsType(),
+      'default',
+      sts('web', { replicas: 2, volumeClaimTemplates: [claimTemplate] }),
+    );
     await c.runPods();
     const list = await claims();
     expect(list.map((p) => p.metadata.name).sort()).toEqual(['data-web-0', 'data-web-1']);
@@ -301,7 +351,11 @@ describe('StatefulSet controller: volume claims', () => {
     await c.core.create(
       stsType(),
       'default',
-      sts('web', { replicas: 2, volumeClaimTemplates: [claimTemplate], persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Delete' } }),
+      sts('web', {
+        replicas: 2,
+        volumeClaimTemplates: [claimTemplate],
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Delete' },
+      }),
     );
     await c.runPods();
     expect((await claims()).every((p) => !p.metadata.ownerReferences)).toBe(true);
@@ -322,11 +376,17 @@ describe('StatefulSet controller: volume claims', () => {
     const set = await c.core.create(
       stsType(),
       'default',
-      sts('web', { replicas: 2, volumeClaimTemplates: [claimTemplate], persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Retain' } }),
+      sts('web', {
+        replicas: 2,
+        volumeClaimTemplates: [claimTemplate],
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Retain' },
+      }),
     );
     await c.runPods();
     for (const claim of await claims()) {
-      expect(claim.metadata.ownerReferences).toEqual([{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: set.metadata.uid }]);
+      expect(claim.metadata.ownerReferences).toEqual([
+        { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: set.metadata.uid },
+      ]);
     }
     await c.core.delete(stsType(), 'default', 'web');
     await c.settle();

@@ -57,7 +57,21 @@ interface VolumeSpec {
   hostPath?: { path?: string };
 }
 
-const UNITS: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
+const UNITS: Record<string, number> = {
+  '': 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
 
 /** A storage quantity in bytes (resource.Quantity for the suffixes storage uses). */
 export function quantityBytes(q: string | undefined): number {
@@ -97,7 +111,10 @@ export class PersistentVolumeController implements ControllerDefinition {
     }
   }
 
-  keysFor(event: { key: { resource: string; namespace: string; name: string }; object: KubeObject }): string[] {
+  keysFor(event: {
+    key: { resource: string; namespace: string; name: string };
+    object: KubeObject;
+  }): string[] {
     const { resource, namespace, name } = event.key;
     if (resource === '/persistentvolumeclaims') {
       const volume = (event.object.spec as ClaimSpec | undefined)?.volumeName;
@@ -123,9 +140,16 @@ export class PersistentVolumeController implements ControllerDefinition {
   }
 
   private defaultClass(): KubeObject | undefined {
-    const classes = listObjects(this.ctx, this.ctx.types.storageClasses, undefined, (c) => c.metadata.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true');
+    const classes = listObjects(
+      this.ctx,
+      this.ctx.types.storageClasses,
+      undefined,
+      (c) => c.metadata.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true',
+    );
     // several defaults: the newest wins (GetDefaultClass since 1.26)
-    return classes.sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''))[0];
+    return classes.sort((a, b) =>
+      (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''),
+    )[0];
   }
 
   private async syncClaim(claimKey: string): Promise<void> {
@@ -137,14 +161,23 @@ export class PersistentVolumeController implements ControllerDefinition {
       // retroactive default class assignment (pv_controller.go assignDefaultStorageClass)
       const dflt = this.defaultClass();
       if (!dflt) return;
-      await this.ctx.core.update(this.ctx.types.pvcs, namespace, name, { ...claim, spec: { ...spec, storageClassName: dflt.metadata.name } }, { fieldManager: CONTROLLER_MANAGER });
+      await this.ctx.core.update(
+        this.ctx.types.pvcs,
+        namespace,
+        name,
+        { ...claim, spec: { ...spec, storageClassName: dflt.metadata.name } },
+        { fieldManager: CONTROLLER_MANAGER },
+      );
       return;
     }
     if (spec.volumeName) {
       const volume = getObject(this.ctx, this.ctx.types.pvs, '', spec.volumeName);
       if (!volume) {
         // the volume is gone: the claim is Lost (syncBoundClaim)
-        await writeStatus(this.ctx, this.ctx.types.pvcs, claim, { ...(claim.status as object), phase: 'Lost' });
+        await writeStatus(this.ctx, this.ctx.types.pvcs, claim, {
+          ...(claim.status as object),
+          phase: 'Lost',
+        });
         return;
       }
       const ref = (volume.spec as VolumeSpec).claimRef;
@@ -163,13 +196,26 @@ export class PersistentVolumeController implements ControllerDefinition {
       const vs = (v.spec ?? {}) as VolumeSpec;
       const ref = vs.claimRef;
       if (ref?.uid && ref.uid !== claim.metadata.uid) return false;
-      if (ref?.name && (ref.name !== claim.metadata.name || (ref.namespace ?? '') !== claim.metadata.namespace)) return false;
-      if (!ref && (v.status as { phase?: string } | undefined)?.phase !== 'Available' && (v.status as { phase?: string } | undefined)?.phase !== 'Pending') return false;
+      if (
+        ref?.name &&
+        (ref.name !== claim.metadata.name || (ref.namespace ?? '') !== claim.metadata.namespace)
+      )
+        return false;
+      if (
+        !ref &&
+        (v.status as { phase?: string } | undefined)?.phase !== 'Available' &&
+        (v.status as { phase?: string } | undefined)?.phase !== 'Pending'
+      )
+        return false;
       if ((vs.storageClassName ?? '') !== (spec.storageClassName ?? '')) return false;
       if (quantityBytes(vs.capacity?.storage) < want) return false;
       return (spec.accessModes ?? []).every((m) => (vs.accessModes ?? []).includes(m));
     });
-    return candidates.sort((a, b) => quantityBytes((a.spec as VolumeSpec).capacity?.storage) - quantityBytes((b.spec as VolumeSpec).capacity?.storage))[0];
+    return candidates.sort(
+      (a, b) =>
+        quantityBytes((a.spec as VolumeSpec).capacity?.storage) -
+        quantityBytes((b.spec as VolumeSpec).capacity?.storage),
+    )[0];
   }
 
   /** Dynamic provisioning by the local hostPath provisioner. */
@@ -192,7 +238,14 @@ export class PersistentVolumeController implements ControllerDefinition {
         spec: {
           accessModes: spec.accessModes ?? ['ReadWriteOnce'],
           capacity: { storage: spec.resources?.requests?.storage ?? '1Gi' },
-          claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: claim.metadata.namespace, name: claim.metadata.name, uid: claim.metadata.uid, resourceVersion: claim.metadata.resourceVersion },
+          claimRef: {
+            apiVersion: 'v1',
+            kind: 'PersistentVolumeClaim',
+            namespace: claim.metadata.namespace,
+            name: claim.metadata.name,
+            uid: claim.metadata.uid,
+            resourceVersion: claim.metadata.resourceVersion,
+          },
           hostPath: { path: dir, type: 'DirectoryOrCreate' },
           persistentVolumeReclaimPolicy: (cls as { reclaimPolicy?: string }).reclaimPolicy ?? 'Delete',
           storageClassName: cls.metadata.name,
@@ -215,7 +268,17 @@ export class PersistentVolumeController implements ControllerDefinition {
         volume.metadata.name ?? '',
         {
           ...volume,
-          spec: { ...vs, claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: claim.metadata.name, uid: claim.metadata.uid, resourceVersion: claim.metadata.resourceVersion } },
+          spec: {
+            ...vs,
+            claimRef: {
+              apiVersion: 'v1',
+              kind: 'PersistentVolumeClaim',
+              namespace,
+              name: claim.metadata.name,
+              uid: claim.metadata.uid,
+              resourceVersion: claim.metadata.resourceVersion,
+            },
+          },
         },
         { fieldManager: CONTROLLER_MANAGER },
       );
@@ -239,7 +302,12 @@ export class PersistentVolumeController implements ControllerDefinition {
               ...annotations,
               [BIND_COMPLETED]: 'yes',
               [BOUND_BY_CONTROLLER]: 'yes',
-              ...(provisioned ? { [STORAGE_PROVISIONER]: provisioned, 'volume.beta.kubernetes.io/storage-provisioner': provisioned } : {}),
+              ...(provisioned
+                ? {
+                    [STORAGE_PROVISIONER]: provisioned,
+                    'volume.beta.kubernetes.io/storage-provisioner': provisioned,
+                  }
+                : {}),
             },
           },
           spec: { ...cs, volumeName: volume.metadata.name },
@@ -260,7 +328,8 @@ export class PersistentVolumeController implements ControllerDefinition {
     const vs = (volume.spec ?? {}) as VolumeSpec;
     const phase = (volume.status as { phase?: string } | undefined)?.phase;
     if (!vs.claimRef?.name) {
-      if (phase !== 'Available') await writeStatus(this.ctx, this.ctx.types.pvs, volume, { phase: 'Available' });
+      if (phase !== 'Available')
+        await writeStatus(this.ctx, this.ctx.types.pvs, volume, { phase: 'Available' });
       return;
     }
     const claim = getObject(this.ctx, this.ctx.types.pvcs, vs.claimRef.namespace ?? '', vs.claimRef.name);
@@ -268,7 +337,11 @@ export class PersistentVolumeController implements ControllerDefinition {
     if (!vs.claimRef.uid) return; // pre-bound to a claim that does not exist yet
     // the claim is gone: Released, then reclaimed (reclaimVolume)
     if (vs.persistentVolumeReclaimPolicy === 'Delete') {
-      if (vs.hostPath?.path && volume.metadata.annotations?.[PROVISIONED_BY] === LOCAL_PROVISIONER && vs.hostPath.path.startsWith(this.volumesDir)) {
+      if (
+        vs.hostPath?.path &&
+        volume.metadata.annotations?.[PROVISIONED_BY] === LOCAL_PROVISIONER &&
+        vs.hostPath.path.startsWith(this.volumesDir)
+      ) {
         await rm(vs.hostPath.path, { recursive: true, force: true });
       }
       await deleteIgnoringMissing(this.ctx, this.ctx.types.pvs, '', name);

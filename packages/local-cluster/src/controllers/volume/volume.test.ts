@@ -20,7 +20,12 @@ const pvcType = (): ReturnType<TestCluster['type']> => c.type('', 'v1', 'persist
 const pvType = (): ReturnType<TestCluster['type']> => c.type('', 'v1', 'persistentvolumes');
 
 function claim(name: string, spec: Record<string, unknown> = {}): KubeObject {
-  return { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, ...spec } };
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, ...spec },
+  };
 }
 
 describe('PersistentVolume controller', () => {
@@ -36,10 +41,18 @@ describe('PersistentVolume controller', () => {
     const spec = pvc.spec as { storageClassName: string; volumeName: string };
     expect(spec.storageClassName).toBe('standard');
     expect(spec.volumeName).toBe(`pvc-${created.metadata.uid}`);
-    expect(pvc.status).toEqual({ phase: 'Bound', accessModes: ['ReadWriteOnce'], capacity: { storage: '1Gi' } });
+    expect(pvc.status).toEqual({
+      phase: 'Bound',
+      accessModes: ['ReadWriteOnce'],
+      capacity: { storage: '1Gi' },
+    });
     expect(pvc.metadata.annotations?.['pv.kubernetes.io/bind-completed']).toBe('yes');
     const pv = await c.core.get(pvType(), '', spec.volumeName);
-    const pvSpec = pv.spec as { claimRef: { name: string; uid: string }; hostPath: { path: string }; persistentVolumeReclaimPolicy: string };
+    const pvSpec = pv.spec as {
+      claimRef: { name: string; uid: string };
+      hostPath: { path: string };
+      persistentVolumeReclaimPolicy: string;
+    };
     expect(pvSpec.claimRef).toMatchObject({ name: 'data', namespace: 'default', uid: created.metadata.uid });
     expect(pvSpec.persistentVolumeReclaimPolicy).toBe('Delete');
     expect(pv.status).toEqual({ phase: 'Bound' });
@@ -58,13 +71,21 @@ describe('PersistentVolume controller', () => {
       apiVersion: 'v1',
       kind: 'PersistentVolume',
       metadata: { name: 'manual' },
-      spec: { storageClassName: 'manual', capacity: { storage: '5Gi' }, accessModes: ['ReadWriteOnce'], persistentVolumeReclaimPolicy: 'Retain', hostPath: { path: '/tmp/x' } },
+      spec: {
+        storageClassName: 'manual',
+        capacity: { storage: '5Gi' },
+        accessModes: ['ReadWriteOnce'],
+        persistentVolumeReclaimPolicy: 'Retain',
+        hostPath: { path: '/tmp/x' },
+      },
     });
     await c.settle();
     expect((await c.core.get(pvType(), '', 'manual')).status).toEqual({ phase: 'Available' });
     await c.core.create(pvcType(), 'default', claim('mine', { storageClassName: 'manual' }));
     await c.settle();
-    expect(((await c.core.get(pvcType(), 'default', 'mine')).spec as { volumeName: string }).volumeName).toBe('manual');
+    expect(((await c.core.get(pvcType(), 'default', 'mine')).spec as { volumeName: string }).volumeName).toBe(
+      'manual',
+    );
     expect((await c.core.get(pvType(), '', 'manual')).status).toEqual({ phase: 'Bound' });
     await c.core.delete(pvcType(), 'default', 'mine');
     await c.settle();

@@ -26,16 +26,29 @@ export const WebsiteKind = defineCustomResource({
   shortNames: ['site'],
   description: 'Website serves a static HTML page from a Deployment behind a Service, with a DNS record.',
   spec: Type.Object({
-    image: Type.String({ minLength: 1, default: 'nginx:1.27', description: 'The web server image; it serves /usr/share/nginx/html.' }),
-    replicas: Type.Integer({ minimum: 0, maximum: 20, default: 1, description: 'How many server pods to run.' }),
+    image: Type.String({
+      minLength: 1,
+      default: 'nginx:1.27',
+      description: 'The web server image; it serves /usr/share/nginx/html.',
+    }),
+    replicas: Type.Integer({
+      minimum: 0,
+      maximum: 20,
+      default: 1,
+      description: 'How many server pods to run.',
+    }),
     content: Type.String({ maxLength: 65536, description: 'The HTML of index.html.' }),
-    domain: Type.Optional(Type.String({ description: 'The DNS name to publish; default <name>.<namespace>.sites.local.' })),
+    domain: Type.Optional(
+      Type.String({ description: 'The DNS name to publish; default <name>.<namespace>.sites.local.' }),
+    ),
   }),
   status: Type.Object({
     url: Type.Optional(Type.String({ description: 'Where the site is served.' })),
     readyReplicas: Type.Optional(Type.Integer({ description: 'Server pods that are ready.' })),
     observedGeneration: Type.Optional(Type.Integer({ description: 'The generation this status describes.' })),
-    conditions: Type.Optional(Type.Array(ConditionSchema, { description: 'Ready, Progressing and Degraded.' })),
+    conditions: Type.Optional(
+      Type.Array(ConditionSchema, { description: 'Ready, Progressing and Degraded.' }),
+    ),
   }),
   printerColumns: [
     { name: 'URL', type: 'string', jsonPath: '.status.url' },
