@@ -7,3 +7,6 @@ export * from './membership/index.js';
 export * from './manifests/index.js';
 export * from './runbooks/index.js';
 export * from './controllers/index.js';
+export * from './backup/index.js';
+export * from './local-etcd/index.js';
+export { LEADER_ELECTION_ID, runEtcdOperator, type RunEtcdOperatorOptions } from './operator.js';

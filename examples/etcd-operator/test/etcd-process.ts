@@ -19,7 +19,8 @@ export const hasEtcd = ((): boolean => {
 /** True when a suite must skip (prints why); fails instead under CI=true. */
 export function skipWithoutEtcd(): boolean {
   if (hasEtcd) return false;
-  if (process.env.CI === 'true') throw new Error('etcd/etcdctl not installed but CI=true: apt-get install etcd-server etcd-client');
+  if (process.env.CI === 'true')
+    throw new Error('etcd/etcdctl not installed but CI=true: apt-get install etcd-server etcd-client');
   process.stdout.write('skipped: etcd/etcdctl not installed (apt-get install etcd-server etcd-client)\n');
   return true;
 }
@@ -40,7 +41,14 @@ export interface EtcdProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function startEtcd(opts: { name: string; ip: string; initialCluster: string; state: 'new' | 'existing'; dataDir?: string; token?: string }): EtcdProcess {
+export function startEtcd(opts: {
+  name: string;
+  ip: string;
+  initialCluster: string;
+  state: 'new' | 'existing';
+  dataDir?: string;
+  token?: string;
+}): EtcdProcess {
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(os.tmpdir(), `etcd-${opts.name}-`));
   const peerURL = `http://${opts.ip}:2380`;
   const clientURL = `http://${opts.ip}:2379`;
@@ -104,7 +112,11 @@ export async function waitForPort(ip: string, port: number, timeoutMs = 10_000):
   }
 }
 
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

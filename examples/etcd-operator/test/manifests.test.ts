@@ -5,11 +5,26 @@ import { etcdArgs, etcdGroupSpec, memberPeerURL } from '../src/manifests/index.j
 
 const cluster = EtcdClusterKind.create({
   metadata: { name: 'main', namespace: 'db', uid: 'abcdef12-3456' },
-  spec: { size: 3, version: '3.4.34', storage: { size: '2Gi', className: 'fast' }, resources: { requests: { cpu: '100m' } } },
+  spec: {
+    size: 3,
+    version: '3.4.34',
+    storage: { size: '2Gi', className: 'fast' },
+    resources: { requests: { cpu: '100m' } },
+  },
 });
-const bootstrap = { initialCluster: 'main-0=http://main-0.main.db.svc.cluster.local:2380', state: 'new' as const, token: 'main-abcdef12' };
+const bootstrap = {
+  initialCluster: 'main-0=http://main-0.main.db.svc.cluster.local:2380',
+  state: 'new' as const,
+  token: 'main-abcdef12',
+};
 
-type Container = { args: string[]; env: { name: string; valueFrom?: { configMapKeyRef?: { name: string; key: string } } }[]; image: string; readinessProbe: unknown; volumeMounts: { name: string; mountPath: string }[] };
+type Container = {
+  args: string[];
+  env: { name: string; valueFrom?: { configMapKeyRef?: { name: string; key: string } } }[];
+  image: string;
+  readinessProbe: unknown;
+  volumeMounts: { name: string; mountPath: string }[];
+};
 
 describe('the etcd pod spec', () => {
   it('gives every member its identity by DNS name and its bootstrap from the ConfigMap', () => {
@@ -32,14 +47,31 @@ describe('the etcd pod spec', () => {
 
   it('builds a Parallel, OnDelete StatefulSet with a PVC per member and a headless Service that publishes not-ready addresses', () => {
     const spec = etcdGroupSpec(cluster, bootstrap);
-    const sts = buildStatefulSet(spec, spec.sets[0]!, 1) as { metadata: { name: string; ownerReferences: unknown[] }; spec: Record<string, unknown> & { template: { spec: { containers: Container[] } }; volumeClaimTemplates: { spec: Record<string, unknown> }[] } };
+    const sts = buildStatefulSet(spec, spec.sets[0]!, 1) as {
+      metadata: { name: string; ownerReferences: unknown[] };
+      spec: Record<string, unknown> & {
+        template: { spec: { containers: Container[] } };
+        volumeClaimTemplates: { spec: Record<string, unknown> }[];
+      };
+    };
     expect(sts.metadata.name).toBe('main');
-    expect(sts.spec).toMatchObject({ replicas: 1, serviceName: 'main', podManagementPolicy: 'Parallel', updateStrategy: { type: 'OnDelete' } });
-    expect(sts.spec.volumeClaimTemplates[0]!.spec).toMatchObject({ storageClassName: 'fast', resources: { requests: { storage: '2Gi' } } });
+    expect(sts.spec).toMatchObject({
+      replicas: 1,
+      serviceName: 'main',
+      podManagementPolicy: 'Parallel',
+      updateStrategy: { type: 'OnDelete' },
+    });
+    expect(sts.spec.volumeClaimTemplates[0]!.spec).toMatchObject({
+      storageClassName: 'fast',
+      resources: { requests: { storage: '2Gi' } },
+    });
     const c = sts.spec.template.spec.containers[0]!;
     expect(c.image).toBe('quay.io/coreos/etcd:v3.4.34');
     expect(c.args).toEqual(etcdArgs(cluster));
-    expect(c.env.find((e) => e.name === 'INITIAL_CLUSTER_STATE')?.valueFrom?.configMapKeyRef).toEqual({ name: 'main-bootstrap', key: 'initial-cluster-state' });
+    expect(c.env.find((e) => e.name === 'INITIAL_CLUSTER_STATE')?.valueFrom?.configMapKeyRef).toEqual({
+      name: 'main-bootstrap',
+      key: 'initial-cluster-state',
+    });
     expect(c.readinessProbe).toEqual({ tcpSocket: { port: 2379 }, periodSeconds: 5 });
     expect(c.volumeMounts).toContainEqual(expect.objectContaining({ mountPath: '/var/lib/etcd' }));
     const svc = buildHeadlessService(spec) as unknown as { spec: Record<string, unknown> };
@@ -52,9 +84,19 @@ describe('the etcd pod spec', () => {
   });
 
   it('switches to https and mounts the Secrets with TLS', () => {
-    const tls = EtcdClusterKind.create({ metadata: { name: 'sec', namespace: 'db' }, spec: { tls: { peer: { secretName: 'peer-certs' }, client: { secretName: 'client-certs' } } } });
+    const tls = EtcdClusterKind.create({
+      metadata: { name: 'sec', namespace: 'db' },
+      spec: { tls: { peer: { secretName: 'peer-certs' }, client: { secretName: 'client-certs' } } },
+    });
     const args = etcdArgs(tls);
-    expect(args).toEqual(expect.arrayContaining(['--listen-peer-urls=https://0.0.0.0:2380', '--peer-client-cert-auth=true', '--client-cert-auth=true', '--trusted-ca-file=/etc/etcd/tls/client/ca.crt']));
+    expect(args).toEqual(
+      expect.arrayContaining([
+        '--listen-peer-urls=https://0.0.0.0:2380',
+        '--peer-client-cert-auth=true',
+        '--client-cert-auth=true',
+        '--trusted-ca-file=/etc/etcd/tls/client/ca.crt',
+      ]),
+    );
     const spec = etcdGroupSpec(tls, bootstrap);
     expect(spec.sets[0]!.volumes).toEqual([
       { name: 'tls-peer', secret: { secretName: 'peer-certs' } },

@@ -4,16 +4,42 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Etcd3 } from 'etcd3';
-import { EtcdMembership, assessQuorum, canRemoveVoter, faultTolerance, quorumSize } from '../src/membership/index.js';
-import { eventually, loopbackPrefix, removeDir, skipWithoutEtcd, startEtcd, waitForPort, type EtcdProcess } from './etcd-process.js';
+import {
+  EtcdMembership,
+  assessQuorum,
+  canRemoveVoter,
+  faultTolerance,
+  quorumSize,
+} from '../src/membership/index.js';
+import {
+  eventually,
+  loopbackPrefix,
+  removeDir,
+  skipWithoutEtcd,
+  startEtcd,
+  waitForPort,
+  type EtcdProcess,
+} from './etcd-process.js';
 
 describe('quorum arithmetic', () => {
   it('counts ⌊N/2⌋+1 healthy voters and ignores learners', () => {
     expect([1, 2, 3, 4, 5, 9].map(quorumSize)).toEqual([1, 2, 2, 3, 3, 5]);
     expect([1, 2, 3, 4, 5].map(faultTolerance)).toEqual([0, 0, 1, 1, 2]);
     const v = (healthy: boolean) => ({ learner: false, healthy });
-    expect(assessQuorum([v(true), v(true), v(false)])).toMatchObject({ voters: 3, healthyVoters: 2, quorum: 2, hasQuorum: true, spare: 0, atRisk: true });
-    expect(assessQuorum([v(true), v(true), v(true), { learner: true, healthy: false }])).toMatchObject({ voters: 3, learners: 1, hasQuorum: true, atRisk: false });
+    expect(assessQuorum([v(true), v(true), v(false)])).toMatchObject({
+      voters: 3,
+      healthyVoters: 2,
+      quorum: 2,
+      hasQuorum: true,
+      spare: 0,
+      atRisk: true,
+    });
+    expect(assessQuorum([v(true), v(true), v(true), { learner: true, healthy: false }])).toMatchObject({
+      voters: 3,
+      learners: 1,
+      hasQuorum: true,
+      atRisk: false,
+    });
     expect(assessQuorum([v(true), v(false), v(false)])).toMatchObject({ hasQuorum: false, spare: -1 });
     expect(assessQuorum([])).toMatchObject({ hasQuorum: false });
   });
@@ -44,12 +70,20 @@ describe('EtcdMembership on real etcd', () => {
     // the operator reaches members by DNS names only its resolver knows, as outside a cluster
     const names = new Map([0, 1, 2].map((i) => [`etcd-${i}.etcd.default.svc.cluster.local`, ipOf(i)]));
     const m = new EtcdMembership({
-      endpoints: ['http://etcd-0.etcd.default.svc.cluster.local:2379', 'http://etcd-1.etcd.default.svc.cluster.local:2379'],
+      endpoints: [
+        'http://etcd-0.etcd.default.svc.cluster.local:2379',
+        'http://etcd-1.etcd.default.svc.cluster.local:2379',
+      ],
       resolve: (host) => names.get(host),
       timeoutMs: 2000,
     });
 
-    const seed = startEtcd({ name: 'etcd-0', ip: ipOf(0), initialCluster: `etcd-0=http://${ipOf(0)}:2380`, state: 'new' });
+    const seed = startEtcd({
+      name: 'etcd-0',
+      ip: ipOf(0),
+      initialCluster: `etcd-0=http://${ipOf(0)}:2380`,
+      state: 'new',
+    });
     procs.push(seed);
     await waitForPort(ipOf(0), 2379);
     await eventually('seed healthy', async () => (await m.health()).hasQuorum);
@@ -68,7 +102,9 @@ describe('EtcdMembership on real etcd', () => {
       const p = startEtcd({ name: `etcd-${i}`, ip: ipOf(i), initialCluster, state: 'existing' });
       procs.push(p);
       await waitForPort(ipOf(i), 2379);
-      const learnerStatus = await eventually('learner status', () => m.endpointStatus(`http://etcd-${i}.etcd.default.svc.cluster.local:2379`));
+      const learnerStatus = await eventually('learner status', () =>
+        m.endpointStatus(`http://etcd-${i}.etcd.default.svc.cluster.local:2379`),
+      );
       expect(learnerStatus.learner).toBe(true);
       await m.memberPromote(member.id, { timeoutMs: 15_000 });
       await m.memberPromote(member.id); // already a voter: no-op
@@ -79,7 +115,14 @@ describe('EtcdMembership on real etcd', () => {
       const h = await m.health();
       return h.healthyVoters === 3 ? h : undefined;
     });
-    expect(health).toMatchObject({ voters: 3, learners: 0, quorum: 2, hasQuorum: true, spare: 1, atRisk: false });
+    expect(health).toMatchObject({
+      voters: 3,
+      learners: 0,
+      quorum: 2,
+      hasQuorum: true,
+      spare: 1,
+      atRisk: false,
+    });
     expect(health.members.filter((x) => x.leader)).toHaveLength(1);
     expect(health.clusterId).toMatch(/^\d+$/);
 
@@ -100,16 +143,45 @@ describe('EtcdMembership on real etcd', () => {
     const snap = await m.snapshot(path.join(dir, 'backup.db'));
     expect(snap.sizeBytes).toBeGreaterThan(0);
     expect(snap.revision).toMatch(/^\d+$/);
-    const status = JSON.parse(execFileSync('etcdctl', ['snapshot', 'status', snap.file, '-w', 'json'], { encoding: 'utf8' })) as { totalKey: number; revision: number };
+    const status = JSON.parse(
+      execFileSync('etcdctl', ['snapshot', 'status', snap.file, '-w', 'json'], { encoding: 'utf8' }),
+    ) as { totalKey: number; revision: number };
     expect(status.totalKey).toBeGreaterThan(0);
     const restoredIp = `${prefix}.9`;
     const restoreDir = path.join(dir, 'restored');
-    execFileSync('etcdctl', ['snapshot', 'restore', snap.file, `--data-dir=${restoreDir}`, '--name=r0', `--initial-cluster=r0=http://${restoredIp}:2380`, `--initial-advertise-peer-urls=http://${restoredIp}:2380`, '--initial-cluster-token=restored'], { stdio: 'ignore' });
-    const restored = startEtcd({ name: 'r0', ip: restoredIp, initialCluster: `r0=http://${restoredIp}:2380`, state: 'new', dataDir: restoreDir, token: 'restored' });
+    execFileSync(
+      'etcdctl',
+      [
+        'snapshot',
+        'restore',
+        snap.file,
+        `--data-dir=${restoreDir}`,
+        '--name=r0',
+        `--initial-cluster=r0=http://${restoredIp}:2380`,
+        `--initial-advertise-peer-urls=http://${restoredIp}:2380`,
+        '--initial-cluster-token=restored',
+      ],
+      { stdio: 'ignore' },
+    );
+    const restored = startEtcd({
+      name: 'r0',
+      ip: restoredIp,
+      initialCluster: `r0=http://${restoredIp}:2380`,
+      state: 'new',
+      dataDir: restoreDir,
+      token: 'restored',
+    });
     procs.push(restored);
     await waitForPort(restoredIp, 2379);
     const rkv = new Etcd3({ hosts: restored.clientURL });
-    expect(await eventually('restored read', () => rkv.get('greeting').string().then((v) => v ?? undefined))).toBe('hello');
+    expect(
+      await eventually('restored read', () =>
+        rkv
+          .get('greeting')
+          .string()
+          .then((v) => v ?? undefined),
+      ),
+    ).toBe('hello');
     rkv.close();
 
     // a failed member puts quorum at risk; removing it restores a spare-less but healthy 2-member cluster

@@ -22,7 +22,8 @@ afterAll(async () => {
 
 function skip(): boolean {
   if (hasEtcd && findNssWrapper()) return false;
-  const why = 'etcd/etcdctl or libnss_wrapper not installed (apt-get install etcd-server etcd-client libnss-wrapper)';
+  const why =
+    'etcd/etcdctl or libnss_wrapper not installed (apt-get install etcd-server etcd-client libnss-wrapper)';
   if (process.env.CI === 'true') throw new Error(`${why} but CI=true`);
   process.stdout.write(`skipped: ${why}\n`);
   return true;
@@ -35,23 +36,41 @@ describe('the etcd operator on the local cluster', () => {
     const kube = KubeClient.fromYaml(cluster.kubeconfig, { fieldManager: 'etcd-operator' });
     await kube.create(EtcdClusterKind.toCRD() as never);
     let client: ClusterClient = clusterClientFrom(kube);
-    const ref = { apiVersion: EtcdClusterKind.apiVersion, kind: 'EtcdCluster', namespace: 'default', name: 'main' };
+    const ref = {
+      apiVersion: EtcdClusterKind.apiVersion,
+      kind: 'EtcdCluster',
+      namespace: 'default',
+      name: 'main',
+    };
     for (let i = 0; ; i++) {
       try {
-        await client.create(EtcdClusterKind.create({ metadata: { name: 'main', namespace: 'default' }, spec: { size: 3 } }));
+        await client.create(
+          EtcdClusterKind.create({ metadata: { name: 'main', namespace: 'default' }, spec: { size: 3 } }),
+        );
         break;
       } catch (err) {
         // discovery of the new CRD may lag its creation by a moment
         if (i > 50) throw err;
-        client = clusterClientFrom(KubeClient.fromYaml(cluster.kubeconfig, { fieldManager: 'etcd-operator' }));
+        client = clusterClientFrom(
+          KubeClient.fromYaml(cluster.kubeconfig, { fieldManager: 'etcd-operator' }),
+        );
         await new Promise((r) => setTimeout(r, 50));
       }
     }
     const nodes = cluster.nodes;
-    const reconciler = new EtcdClusterReconciler({ client, resolve: (h) => nodes.resolver.lookup(h), engine: { pollIntervalMs: 100 }, etcdTimeoutMs: 1500, resyncMs: 100 });
+    const reconciler = new EtcdClusterReconciler({
+      client,
+      resolve: (h) => nodes.resolver.lookup(h),
+      engine: { pollIntervalMs: 100 },
+      etcdTimeoutMs: 1500,
+      resyncMs: 100,
+    });
 
     const operations: string[] = [];
-    const converge = async (size: number, also: () => Promise<boolean> = async () => true): Promise<EtcdCluster> => {
+    const converge = async (
+      size: number,
+      also: () => Promise<boolean> = async () => true,
+    ): Promise<EtcdCluster> => {
       const deadline = Date.now() + 90_000;
       for (;;) {
         let requeue = 100;
@@ -63,11 +82,20 @@ describe('the etcd operator on the local cluster', () => {
         }
         const current = (await client.get(ref)) as EtcdCluster;
         const op = operationOf(current);
-        if (op && operations.at(-1) !== `${op.kind}:${String(op.ordinal ?? '')}`) operations.push(`${op.kind}:${String(op.ordinal ?? '')}`);
+        if (op && operations.at(-1) !== `${op.kind}:${String(op.ordinal ?? '')}`)
+          operations.push(`${op.kind}:${String(op.ordinal ?? '')}`);
         const s = current.status;
         const done = await also();
-        if (done && !op && s?.readyMembers === size && s.members?.length === size && s.members.every((m) => !m.learner && m.healthy)) return current;
-        if (Date.now() > deadline) throw new Error(`did not converge: ${JSON.stringify({ operations, status: s })}`);
+        if (
+          done &&
+          !op &&
+          s?.readyMembers === size &&
+          s.members?.length === size &&
+          s.members.every((m) => !m.learner && m.healthy)
+        )
+          return current;
+        if (Date.now() > deadline)
+          throw new Error(`did not converge: ${JSON.stringify({ operations, status: s })}`);
         await new Promise((r) => setTimeout(r, Math.min(requeue, 100)));
       }
     };
@@ -82,7 +110,12 @@ describe('the etcd operator on the local cluster', () => {
     expect(status.members?.every((m) => /^\d+$/.test(m.id ?? ''))).toBe(true);
     expect(status.conditions?.find((c) => c.type === 'Available')).toMatchObject({ status: 'True' });
     expect(status.conditions?.find((c) => c.type === 'QuorumAtRisk')).toMatchObject({ status: 'False' });
-    const cm = (await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'main-bootstrap' })) as unknown as { data: Record<string, string> };
+    const cm = (await client.get({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: 'default',
+      name: 'main-bootstrap',
+    })) as unknown as { data: Record<string, string> };
     expect(cm.data['initial-cluster-state']).toBe('existing');
 
     // keys written through one member are read through another, reached by their DNS names
@@ -103,13 +136,25 @@ describe('the etcd operator on the local cluster', () => {
     const leaderBefore = current.status?.leader;
     const updatedOrder: string[] = [];
     const watchUpdates = async (): Promise<boolean> => {
-      const sts = await client.get({ apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: 'default', name: 'main' });
+      const sts = await client.get({
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        namespace: 'default',
+        name: 'main',
+      });
       const update = (sts?.status as { updateRevision?: string } | undefined)?.updateRevision;
-      const pods = await client.list({ apiVersion: 'v1', kind: 'Pod' }, 'default', { 'app.kubernetes.io/instance': 'main' });
+      const pods = await client.list({ apiVersion: 'v1', kind: 'Pod' }, 'default', {
+        'app.kubernetes.io/instance': 'main',
+      });
       for (const p of pods) {
         const name = p.metadata.name ?? '';
-        const image = ((p.spec as { containers: { image: string }[] }).containers[0]?.image ?? '');
-        if (image.endsWith('v3.4.35') && p.metadata.labels?.['controller-revision-hash'] === update && !updatedOrder.includes(name)) updatedOrder.push(name);
+        const image = (p.spec as { containers: { image: string }[] }).containers[0]?.image ?? '';
+        if (
+          image.endsWith('v3.4.35') &&
+          p.metadata.labels?.['controller-revision-hash'] === update &&
+          !updatedOrder.includes(name)
+        )
+          updatedOrder.push(name);
       }
       return updatedOrder.length === 3;
     };
@@ -117,7 +162,10 @@ describe('the etcd operator on the local cluster', () => {
     const rolled = await converge(3, watchUpdates);
     // one operation, its iterating step handling one member at a time
     expect(new Set(operations.map((o) => o.split(':')[0]))).toEqual(new Set(['RollingUpdate']));
-    const members = operations.map((o) => o.split(':')[1]).filter(Boolean).map((o) => `main-${o}`);
+    const members = operations
+      .map((o) => o.split(':')[1])
+      .filter(Boolean)
+      .map((o) => `main-${o}`);
     expect(members).toHaveLength(3);
     expect(members.at(-1)).toBe(leaderBefore);
     expect(updatedOrder).toEqual(members);

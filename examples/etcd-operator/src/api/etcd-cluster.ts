@@ -26,26 +26,49 @@ const quantity = intOrString({ description: 'A resource quantity, e.g. 1Gi or 50
 
 const secretRef = Type.Object(
   {
-    secretName: Type.String({ minLength: 1, description: 'A kubernetes.io/tls Secret with ca.crt, tls.crt and tls.key.' }),
+    secretName: Type.String({
+      minLength: 1,
+      description: 'A kubernetes.io/tls Secret with ca.crt, tls.crt and tls.key.',
+    }),
   },
   { description: 'Certificates from a Secret in the cluster’s namespace.' },
 );
 
 const spec = Type.Object({
-  size: Type.Optional(Type.Integer({
-    minimum: 1,
-    maximum: 9,
-    default: 3,
-    description: 'Number of voting members. Odd sizes are recommended: an even size tolerates no more failures than the odd size below it.',
-  })),
-  version: Type.Optional(Type.String({ pattern: '^3\\.[0-9]+\\.[0-9]+$', default: DEFAULT_ETCD_VERSION, description: 'etcd version, e.g. 3.4.34.' })),
-  repository: Type.Optional(Type.String({ minLength: 1, description: `Image repository (default ${DEFAULT_ETCD_REPOSITORY}); the image is <repository>:v<version>.` })),
+  size: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 9,
+      default: 3,
+      description:
+        'Number of voting members. Odd sizes are recommended: an even size tolerates no more failures than the odd size below it.',
+    }),
+  ),
+  version: Type.Optional(
+    Type.String({
+      pattern: '^3\\.[0-9]+\\.[0-9]+$',
+      default: DEFAULT_ETCD_VERSION,
+      description: 'etcd version, e.g. 3.4.34.',
+    }),
+  ),
+  repository: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: `Image repository (default ${DEFAULT_ETCD_REPOSITORY}); the image is <repository>:v<version>.`,
+    }),
+  ),
   storage: Type.Optional(
     withValidations(
       Type.Object(
         {
-          size: Type.Optional(intOrString({ default: '1Gi', description: 'Size of each member’s PersistentVolumeClaim.' })),
-          className: Type.Optional(Type.String({ description: 'StorageClass of the claims; default: the cluster’s default class. Immutable.' })),
+          size: Type.Optional(
+            intOrString({ default: '1Gi', description: 'Size of each member’s PersistentVolumeClaim.' }),
+          ),
+          className: Type.Optional(
+            Type.String({
+              description: 'StorageClass of the claims; default: the cluster’s default class. Immutable.',
+            }),
+          ),
         },
         { default: {}, description: 'Each member’s data volume.' },
       ),
@@ -80,15 +103,47 @@ const spec = Type.Object({
   backup: Type.Optional(
     Type.Object(
       {
-        schedule: Type.String({ minLength: 9, description: 'Cron schedule of snapshots, e.g. "0 */6 * * *".' }),
-        retention: Type.Optional(Type.Integer({ minimum: 1, default: 7, description: 'How many snapshots to keep.' })),
-        claimName: Type.String({ minLength: 1, description: 'PersistentVolumeClaim the snapshots are written to.' }),
-        directory: Type.Optional(Type.String({ default: '/', pattern: '^/', description: 'Directory inside that claim.' })),
+        schedule: Type.String({
+          minLength: 9,
+          description: 'Cron schedule of snapshots, e.g. "0 */6 * * *".',
+        }),
+        retention: Type.Optional(
+          Type.Integer({ minimum: 1, default: 7, description: 'How many snapshots to keep.' }),
+        ),
+        claimName: Type.String({
+          minLength: 1,
+          description: 'PersistentVolumeClaim the snapshots are written to.',
+        }),
+        directory: Type.Optional(
+          Type.String({ default: '/', pattern: '^/', description: 'Directory inside that claim.' }),
+        ),
       },
       { description: 'Scheduled snapshots (etcd’s own snapshot API) to a PersistentVolumeClaim.' },
     ),
   ),
-  paused: Type.Optional(Type.Boolean({ default: false, description: 'Stop acting on this cluster (status is still observed).' })),
+  restoreFrom: Type.Optional(
+    Type.Object(
+      {
+        claimName: Type.String({
+          minLength: 1,
+          description:
+            'PersistentVolumeClaim holding the snapshot (the backup claim of the original cluster).',
+        }),
+        file: Type.String({
+          minLength: 1,
+          pattern: '^[^/]',
+          description: 'The snapshot inside that claim, as the original’s status.lastBackup.file names it.',
+        }),
+      },
+      {
+        description:
+          'Bootstrap this new cluster from a snapshot: every member restores the same snapshot, with a new cluster token. Read only when the cluster is created.',
+      },
+    ),
+  ),
+  paused: Type.Optional(
+    Type.Boolean({ default: false, description: 'Stop acting on this cluster (status is still observed).' }),
+  ),
 });
 
 const condition = Type.Object({
@@ -102,7 +157,11 @@ const condition = Type.Object({
 
 const member = Type.Object({
   name: Type.String({ description: 'Pod name (= etcd member name).' }),
-  id: Type.Optional(Type.String({ description: 'etcd member ID in decimal, as etcd reports it (a uint64: kept as a string).' })),
+  id: Type.Optional(
+    Type.String({
+      description: 'etcd member ID in decimal, as etcd reports it (a uint64: kept as a string).',
+    }),
+  ),
   peerURL: Type.Optional(Type.String()),
   learner: Type.Optional(Type.Boolean()),
   healthy: Type.Optional(Type.Boolean()),
@@ -147,7 +206,9 @@ const status = Type.Object({
   ),
   size: Type.Optional(Type.Integer({ description: 'Voting members in the member list.' })),
   readyMembers: Type.Optional(Type.Integer({ description: 'Healthy voting members.' })),
-  selector: Type.Optional(Type.String({ description: 'Label selector of the members’ pods (for the scale subresource).' })),
+  selector: Type.Optional(
+    Type.String({ description: 'Label selector of the members’ pods (for the scale subresource).' }),
+  ),
   leader: Type.Optional(Type.String()),
   members: Type.Optional(listMap(member, ['name'])),
   clusterID: Type.Optional(Type.String()),
@@ -162,6 +223,11 @@ const status = Type.Object({
       revision: Type.Optional(Type.String()),
       succeeded: Type.Boolean(),
       message: Type.Optional(Type.String()),
+      request: Type.Optional(
+        Type.String({
+          description: `The ${'etcd.opkit.dev/backup-request'} annotation this backup answered, if asked for.`,
+        }),
+      ),
     }),
   ),
 });
@@ -186,7 +252,11 @@ export const EtcdClusterKind = defineCustomResource({
     { name: 'Operation', type: 'string', jsonPath: '.status.operation.kind', priority: 1 },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
   ],
-  scale: { specReplicasPath: '.spec.size', statusReplicasPath: '.status.readyMembers', labelSelectorPath: '.status.selector' },
+  scale: {
+    specReplicasPath: '.spec.size',
+    statusReplicasPath: '.status.readyMembers',
+    labelSelectorPath: '.status.selector',
+  },
 });
 
 /** An EtcdCluster object. */
@@ -199,6 +269,9 @@ export type EtcdClusterStatus = CustomResourceStatus<typeof EtcdClusterKind>;
 export type EtcdMemberStatus = NonNullable<EtcdClusterStatus['members']>[number];
 /** One entry of `.status.conditions` (meta/v1 Condition). */
 export type EtcdCondition = NonNullable<EtcdClusterStatus['conditions']>[number];
+
+/** Annotation asking for a backup now: any new value (e.g. a timestamp) takes one, outside the schedule. */
+export const BACKUP_REQUEST_ANNOTATION = 'etcd.opkit.dev/backup-request';
 
 /** The condition types the operator sets. */
 export const ConditionType = {
@@ -229,4 +302,31 @@ export function evenSizeWarning(size: number): { reason: string; message: string
 /** The image of an EtcdCluster's members. */
 export function etcdImage(spec: Pick<EtcdClusterSpec, 'version' | 'repository'>): string {
   return `${spec.repository ?? DEFAULT_ETCD_REPOSITORY}:v${spec.version ?? DEFAULT_ETCD_VERSION}`;
+}
+
+function minorOf(version: string): [number, number] | undefined {
+  const m = /^(\d+)\.(\d+)\./.exec(version);
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
+}
+
+/**
+ * What is wrong with a spec beyond what the schema checks, or undefined: things no retry can fix,
+ * which the controller reports (Degraded, reason InvalidSpec) instead of acting on. Facts from etcd
+ * Documentation/upgrades: upgrades go one minor version at a time and a 3.4 cluster cannot be
+ * downgraded; learners (how members join here) exist since 3.4.
+ */
+export function invalidSpecReason(cluster: Pick<EtcdCluster, 'spec' | 'status'>): string | undefined {
+  const wanted = cluster.spec.version ?? DEFAULT_ETCD_VERSION;
+  const target = minorOf(wanted);
+  if (!target || target[0] !== 3 || target[1] < 4)
+    return `version ${wanted}: etcd 3.4 or later is required (members join as learners, new in 3.4)`;
+  const running = cluster.status?.currentVersion;
+  const current = running ? minorOf(running) : undefined;
+  if (current && current[0] === 3) {
+    if (target[1] < current[1])
+      return `version ${wanted}: the cluster runs ${running}, and etcd cannot be downgraded to an older minor version`;
+    if (target[1] > current[1] + 1)
+      return `version ${wanted}: the cluster runs ${running}; etcd upgrades one minor version at a time (3.${current[1] + 1} first)`;
+  }
+  return undefined;
 }

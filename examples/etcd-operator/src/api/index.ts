@@ -1,5 +1,6 @@
 /** The etcd operator's API: the `EtcdCluster` custom resource and its condition types. */
 export {
+  BACKUP_REQUEST_ANNOTATION,
   ConditionType,
   DEFAULT_ETCD_REPOSITORY,
   DEFAULT_ETCD_VERSION,
@@ -7,6 +8,7 @@ export {
   EtcdClusterKind,
   etcdImage,
   evenSizeWarning,
+  invalidSpecReason,
   type EtcdCluster,
   type EtcdClusterSpec,
   type EtcdClusterStatus,

@@ -27,6 +27,10 @@ export const BOOTSTRAP_MOUNT = '/etc/etcd-operator';
 export const INITIAL_CLUSTER_KEY = 'initial-cluster';
 export const INITIAL_CLUSTER_STATE_KEY = 'initial-cluster-state';
 export const INITIAL_CLUSTER_TOKEN_KEY = 'initial-cluster-token';
+/** The snapshot (inside the restore claim) a member with an empty data directory restores; empty after the restore. */
+export const RESTORE_FROM_KEY = 'restore-from';
+/** Where the restore claim is mounted (read-only) in a restored cluster's members. */
+export const RESTORE_MOUNT = '/var/lib/etcd-restore';
 const PEER_TLS_MOUNT = '/etc/etcd/tls/peer';
 const CLIENT_TLS_MOUNT = '/etc/etcd/tls/client';
 
@@ -37,6 +41,8 @@ export interface BootstrapConfig {
   state: 'new' | 'existing';
   /** Distinguishes this cluster from others (and a restored cluster from its original). */
   token: string;
+  /** The snapshot every member restores before its first start (a restore's bootstrap only). */
+  restoreFrom?: string;
 }
 
 /** Names derived from an EtcdCluster's name. */
@@ -50,7 +56,12 @@ export interface EtcdNames {
 
 export function etcdNames(cluster: Pick<EtcdCluster, 'metadata'>): EtcdNames {
   const name = cluster.metadata.name ?? '';
-  return { statefulSet: name, headlessService: name, clientService: `${name}-client`, configMap: `${name}-bootstrap` };
+  return {
+    statefulSet: name,
+    headlessService: name,
+    clientService: `${name}-client`,
+    configMap: `${name}-bootstrap`,
+  };
 }
 
 /** Options of the builders; every field has a default. */
@@ -60,17 +71,29 @@ export interface EtcdPodOptions {
 }
 
 /** The DNS name of a member: `<pod>.<headless svc>.<ns>.svc.<domain>`. */
-export function memberHost(cluster: Pick<EtcdCluster, 'metadata'>, podName: string, opts: EtcdPodOptions = {}): string {
+export function memberHost(
+  cluster: Pick<EtcdCluster, 'metadata'>,
+  podName: string,
+  opts: EtcdPodOptions = {},
+): string {
   return `${podName}.${etcdNames(cluster).headlessService}.${cluster.metadata.namespace ?? 'default'}.svc.${opts.clusterDomain ?? 'cluster.local'}`;
 }
 
 /** The peer URL a member advertises (and is `member add`ed with). */
-export function memberPeerURL(cluster: Pick<EtcdCluster, 'metadata' | 'spec'>, podName: string, opts: EtcdPodOptions = {}): string {
+export function memberPeerURL(
+  cluster: Pick<EtcdCluster, 'metadata' | 'spec'>,
+  podName: string,
+  opts: EtcdPodOptions = {},
+): string {
   return `${cluster.spec.tls?.peer ? 'https' : 'http'}://${memberHost(cluster, podName, opts)}:${PEER_PORT}`;
 }
 
 /** The client URL a member advertises. */
-export function memberClientURL(cluster: Pick<EtcdCluster, 'metadata' | 'spec'>, podName: string, opts: EtcdPodOptions = {}): string {
+export function memberClientURL(
+  cluster: Pick<EtcdCluster, 'metadata' | 'spec'>,
+  podName: string,
+  opts: EtcdPodOptions = {},
+): string {
   return `${cluster.spec.tls?.client ? 'https' : 'http'}://${memberHost(cluster, podName, opts)}:${CLIENT_PORT}`;
 }
 
@@ -88,7 +111,10 @@ export function bootstrapToken(cluster: Pick<EtcdCluster, 'metadata'>): string {
  * The etcd command line of every member. `$(POD_NAME)` and `$(INITIAL_CLUSTER…)` are expanded by the
  * kubelet from the pod's env; `0.0.0.0` listens on every address of the pod.
  */
-export function etcdArgs(cluster: Pick<EtcdCluster, 'metadata' | 'spec'>, opts: EtcdPodOptions = {}): string[] {
+export function etcdArgs(
+  cluster: Pick<EtcdCluster, 'metadata' | 'spec'>,
+  opts: EtcdPodOptions = {},
+): string[] {
   const peerScheme = cluster.spec.tls?.peer ? 'https' : 'http';
   const clientScheme = cluster.spec.tls?.client ? 'https' : 'http';
   const host = memberHost(cluster, '$(POD_NAME)', opts);
@@ -125,31 +151,79 @@ export function etcdArgs(cluster: Pick<EtcdCluster, 'metadata' | 'spec'>, opts: 
 }
 
 /**
+ * The entry point of a restored cluster's members: a member whose data directory does not exist yet
+ * and whose ConfigMap names a snapshot restores it (`etcdctl snapshot restore`, with this member's
+ * name and peer URL, the whole initial cluster and the new token: etcd Documentation/op-guide/
+ * recovery.md), then execs etcd with its usual arguments. A restart finds the data directory and
+ * skips the restore; members added later find `restore-from` empty and join as learners.
+ */
+export function restoreScript(cluster: EtcdCluster, opts: EtcdPodOptions = {}): string {
+  const peer = `${cluster.spec.tls?.peer ? 'https' : 'http'}://${memberHost(cluster, '$POD_NAME', opts)}:${PEER_PORT}`;
+  return [
+    'set -e',
+    `if [ -n "$RESTORE_FROM" ] && [ ! -d ${DATA_DIR} ]; then`,
+    `  ETCDCTL_API=3 etcdctl snapshot restore "${RESTORE_MOUNT}/$RESTORE_FROM" --name "$POD_NAME" --data-dir ${DATA_DIR} --initial-cluster "$INITIAL_CLUSTER" --initial-cluster-token "$INITIAL_CLUSTER_TOKEN" --initial-advertise-peer-urls "${peer}"`,
+    'fi',
+    'exec etcd "$@"',
+  ].join('\n');
+}
+
+/**
  * The member group of an EtcdCluster for @opkit/statefulset's `MemberGroup`: one set, `size` members.
  * The bootstrap ConfigMap's content is the runbook's to write (`bootstrap`).
  */
-export function etcdGroupSpec(cluster: EtcdCluster, bootstrap: BootstrapConfig, opts: EtcdPodOptions = {}): MemberGroupSpec {
+export function etcdGroupSpec(
+  cluster: EtcdCluster,
+  bootstrap: BootstrapConfig,
+  opts: EtcdPodOptions = {},
+): MemberGroupSpec {
   const names = etcdNames(cluster);
-  const fromConfigMap = (name: string, key: string) => ({ name, valueFrom: { configMapKeyRef: { name: names.configMap, key } } });
+  const fromConfigMap = (name: string, key: string) => ({
+    name,
+    valueFrom: { configMapKeyRef: { name: names.configMap, key } },
+  });
   const volumes: Record<string, unknown>[] = [];
   const volumeMounts: Record<string, unknown>[] = [];
-  for (const [kind, mountPath] of [['peer', PEER_TLS_MOUNT], ['client', CLIENT_TLS_MOUNT]] as const) {
+  for (const [kind, mountPath] of [
+    ['peer', PEER_TLS_MOUNT],
+    ['client', CLIENT_TLS_MOUNT],
+  ] as const) {
     const ref = cluster.spec.tls?.[kind];
     if (!ref) continue;
     volumes.push({ name: `tls-${kind}`, secret: { secretName: ref.secretName } });
     volumeMounts.push({ name: `tls-${kind}`, mountPath, readOnly: true });
   }
+  const restore = cluster.spec.restoreFrom;
+  if (restore) {
+    volumes.push({
+      name: 'restore',
+      persistentVolumeClaim: { claimName: restore.claimName, readOnly: true },
+    });
+    volumeMounts.push({ name: 'restore', mountPath: RESTORE_MOUNT, readOnly: true });
+  }
   const set: MemberSetSpec = {
     name: names.statefulSet,
     replicas: cluster.spec.size ?? 3,
     image: etcdImage(cluster.spec),
-    command: ['/usr/local/bin/etcd'],
+    ...(restore
+      ? { command: ['/bin/sh', '-c', restoreScript(cluster, opts), 'etcd'] }
+      : { command: ['/usr/local/bin/etcd'] }),
     args: etcdArgs(cluster, opts),
     env: [
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       fromConfigMap('INITIAL_CLUSTER', INITIAL_CLUSTER_KEY),
       fromConfigMap('INITIAL_CLUSTER_STATE', INITIAL_CLUSTER_STATE_KEY),
       fromConfigMap('INITIAL_CLUSTER_TOKEN', INITIAL_CLUSTER_TOKEN_KEY),
+      ...(restore
+        ? [
+            {
+              name: 'RESTORE_FROM',
+              valueFrom: {
+                configMapKeyRef: { name: names.configMap, key: RESTORE_FROM_KEY, optional: true },
+              },
+            },
+          ]
+        : []),
     ],
     storage: {
       size: String(cluster.spec.storage?.size ?? '1Gi'),
@@ -187,6 +261,7 @@ export function etcdGroupSpec(cluster: EtcdCluster, bootstrap: BootstrapConfig, 
         [INITIAL_CLUSTER_KEY]: bootstrap.initialCluster,
         [INITIAL_CLUSTER_STATE_KEY]: bootstrap.state,
         [INITIAL_CLUSTER_TOKEN_KEY]: bootstrap.token,
+        ...(bootstrap.restoreFrom ? { [RESTORE_FROM_KEY]: bootstrap.restoreFrom } : {}),
       },
     },
     // a removed member's data must never rejoin: delete its claim after it has left

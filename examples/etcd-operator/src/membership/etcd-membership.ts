@@ -142,7 +142,11 @@ export class EtcdMembership {
   }
 
   /** A client of exactly one endpoint, closed after `fn`: a member that is down costs one failed call, no circuit-breaker state. */
-  private async withEndpoint<T>(endpoint: string, fn: (client: Etcd3) => Promise<T>, deadlineMs = this.timeoutMs): Promise<T> {
+  private async withEndpoint<T>(
+    endpoint: string,
+    fn: (client: Etcd3) => Promise<T>,
+    deadlineMs = this.timeoutMs,
+  ): Promise<T> {
     const url = new URL(endpoint);
     const host = url.hostname;
     const ip = this.opts.resolve?.(host);
@@ -171,7 +175,11 @@ export class EtcdMembership {
   }
 
   /** Tries each endpoint in turn until one answers (members may be down or be learners). */
-  private async withAnyEndpoint<T>(operation: string, fn: (client: Etcd3) => Promise<T>, accept?: (err: unknown) => boolean): Promise<T> {
+  private async withAnyEndpoint<T>(
+    operation: string,
+    fn: (client: Etcd3) => Promise<T>,
+    accept?: (err: unknown) => boolean,
+  ): Promise<T> {
     let last: unknown;
     for (const endpoint of this.endpoints) {
       try {
@@ -182,7 +190,11 @@ export class EtcdMembership {
         last = err;
       }
     }
-    throw new EtcdMembershipError(`${operation}: no endpoint answered (${this.endpoints.join(', ')}): ${messageOf(last)}`, operation, last);
+    throw new EtcdMembershipError(
+      `${operation}: no endpoint answered (${this.endpoints.join(', ')}): ${messageOf(last)}`,
+      operation,
+      last,
+    );
   }
 
   /** `etcdctl member list`. */
@@ -202,12 +214,19 @@ export class EtcdMembership {
    * is already listed (an earlier attempt whose answer was lost), that member is returned.
    * Retries "unhealthy cluster" (refused right after a start or a removal) for `retry.timeoutMs` (default 10 s).
    */
-  async memberAddAsLearner(peerURL: string, retry: RetryOptions = {}): Promise<{ member: EtcdMember; members: EtcdMember[] }> {
+  async memberAddAsLearner(
+    peerURL: string,
+    retry: RetryOptions = {},
+  ): Promise<{ member: EtcdMember; members: EtcdMember[] }> {
     const existing = (await this.memberList()).find((m) => m.peerURLs.includes(peerURL));
     if (existing) return { member: existing, members: await this.memberList() };
     const res = await this.retrying('memberAddAsLearner', retry, 10_000, UNHEALTHY_CLUSTER, async () => {
       try {
-        return await this.withAnyEndpoint('memberAdd', (c) => c.cluster.memberAdd({ peerURLs: [peerURL], isLearner: true }), isEtcdAnswer);
+        return await this.withAnyEndpoint(
+          'memberAdd',
+          (c) => c.cluster.memberAdd({ peerURLs: [peerURL], isLearner: true }),
+          isEtcdAnswer,
+        );
       } catch (err) {
         if (PEER_URL_EXISTS.test(messageOf(err))) return undefined;
         throw err;
@@ -215,7 +234,11 @@ export class EtcdMembership {
     });
     const members = res ? (res.members ?? []).map(toMember) : await this.memberList();
     const member = members.find((m) => m.peerURLs.includes(peerURL));
-    if (!member) throw new EtcdMembershipError(`memberAddAsLearner: ${peerURL} is not in the member list after adding it`, 'memberAddAsLearner');
+    if (!member)
+      throw new EtcdMembershipError(
+        `memberAddAsLearner: ${peerURL} is not in the member list after adding it`,
+        'memberAddAsLearner',
+      );
     return { member, members };
   }
 
@@ -287,11 +310,22 @@ export class EtcdMembership {
     const results = await Promise.all(
       members.map(async (member): Promise<MemberHealth> => {
         const endpoint = this.clientURLOf(member);
-        if (!member.name || !endpoint) return { member, healthy: false, leader: false, reason: 'not started' };
+        if (!member.name || !endpoint)
+          return { member, healthy: false, leader: false, reason: 'not started' };
         try {
           const status = await this.endpointStatus(endpoint);
-          const reason = status.errors.length ? status.errors.join('; ') : status.leaderId === '0' ? 'no leader' : undefined;
-          return { member, status, healthy: !reason, leader: status.leaderId === member.id, ...(reason ? { reason } : {}) };
+          const reason = status.errors.length
+            ? status.errors.join('; ')
+            : status.leaderId === '0'
+              ? 'no leader'
+              : undefined;
+          return {
+            member,
+            status,
+            healthy: !reason,
+            leader: status.leaderId === member.id,
+            ...(reason ? { reason } : {}),
+          };
         } catch (err) {
           return { member, healthy: false, leader: false, reason: messageOf(err) };
         }
@@ -299,10 +333,16 @@ export class EtcdMembership {
     );
     // the leader as the healthy majority sees it (a partitioned member may still believe in an old one)
     const votes = new Map<string, number>();
-    for (const r of results) if (r.healthy && r.status) votes.set(r.status.leaderId, (votes.get(r.status.leaderId) ?? 0) + 1);
+    for (const r of results)
+      if (r.healthy && r.status) votes.set(r.status.leaderId, (votes.get(r.status.leaderId) ?? 0) + 1);
     const leaderId = [...votes.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
     for (const r of results) r.leader = r.member.id === leaderId;
-    return { ...assessQuorum(results.map((r) => ({ learner: r.member.learner, healthy: r.healthy }))), members: results, clusterId, ...(leaderId ? { leaderId } : {}) };
+    return {
+      ...assessQuorum(results.map((r) => ({ learner: r.member.learner, healthy: r.healthy }))),
+      members: results,
+      clusterId,
+      ...(leaderId ? { leaderId } : {}),
+    };
   }
 
   /** The leader as the members report it, or undefined when none is known. */
@@ -322,7 +362,8 @@ export class EtcdMembership {
     if (leader.member.id === targetId) return;
     const target = h.members.find((m) => m.member.id === targetId);
     if (!target) throw new EtcdMembershipError(`moveLeader: member ${targetId} not found`, 'moveLeader');
-    if (target.member.learner) throw new EtcdMembershipError(`moveLeader: member ${targetId} is a learner`, 'moveLeader');
+    if (target.member.learner)
+      throw new EtcdMembershipError(`moveLeader: member ${targetId} is a learner`, 'moveLeader');
     const endpoint = this.clientURLOf(leader.member);
     if (!endpoint) throw new EtcdMembershipError('moveLeader: the leader has no client URL', 'moveLeader');
     await this.withEndpoint(endpoint, (c) => c.maintenance.moveLeader({ targetID: targetId }));
@@ -333,7 +374,10 @@ export class EtcdMembership {
    * answers, or `endpoint`) to `file`, through a temporary file renamed at the end so a crash never
    * leaves a partial snapshot under the final name.
    */
-  async snapshot(file: string, opts: { endpoint?: string; timeoutMs?: number } = {}): Promise<{ file: string; sizeBytes: number; revision?: string }> {
+  async snapshot(
+    file: string,
+    opts: { endpoint?: string; timeoutMs?: number } = {},
+  ): Promise<{ file: string; sizeBytes: number; revision?: string }> {
     const endpoints = opts.endpoint ? [opts.endpoint] : this.endpoints;
     const partial = `${file}.part`;
     let last: unknown;
@@ -341,11 +385,17 @@ export class EtcdMembership {
       try {
         let revision: string | undefined;
         try {
-          revision = await this.withEndpoint(endpoint, (c) => c.maintenance.status().then((r) => r.header.revision));
+          revision = await this.withEndpoint(endpoint, (c) =>
+            c.maintenance.status().then((r) => r.header.revision),
+          );
         } catch {
           // the revision is informative only
         }
-        const sizeBytes = await this.withEndpoint(endpoint, (c) => streamSnapshot(c, partial), opts.timeoutMs ?? 120_000);
+        const sizeBytes = await this.withEndpoint(
+          endpoint,
+          (c) => streamSnapshot(c, partial),
+          opts.timeoutMs ?? 120_000,
+        );
         await rename(partial, file);
         return { file, sizeBytes, ...(revision ? { revision } : {}) };
       } catch (err) {
@@ -353,17 +403,29 @@ export class EtcdMembership {
         await rm(partial, { force: true });
       }
     }
-    throw new EtcdMembershipError(`snapshot: no endpoint could stream a snapshot: ${messageOf(last)}`, 'snapshot', last);
+    throw new EtcdMembershipError(
+      `snapshot: no endpoint could stream a snapshot: ${messageOf(last)}`,
+      'snapshot',
+      last,
+    );
   }
 
-  private async retrying<T>(operation: string, retry: RetryOptions, defaultTimeoutMs: number, transient: RegExp, fn: () => Promise<T>): Promise<T> {
+  private async retrying<T>(
+    operation: string,
+    retry: RetryOptions,
+    defaultTimeoutMs: number,
+    transient: RegExp,
+    fn: () => Promise<T>,
+  ): Promise<T> {
     const end = Date.now() + (retry.timeoutMs ?? defaultTimeoutMs);
     for (;;) {
       try {
         return await fn();
       } catch (err) {
         if (!transient.test(messageOf(err)) || Date.now() >= end) {
-          throw err instanceof EtcdMembershipError ? err : new EtcdMembershipError(`${operation}: ${messageOf(err)}`, operation, err);
+          throw err instanceof EtcdMembershipError
+            ? err
+            : new EtcdMembershipError(`${operation}: ${messageOf(err)}`, operation, err);
         }
         await sleep(retry.intervalMs ?? 200, retry.signal);
       }
@@ -379,8 +441,20 @@ function isEtcdAnswer(err: unknown): boolean {
   return /etcdserver:|member not found|peerURL exists|learner/i.test(m);
 }
 
-function toMember(m: { ID: string; name: string; peerURLs: string[]; clientURLs: string[]; isLearner?: boolean }): EtcdMember {
-  return { id: String(m.ID), name: m.name ?? '', peerURLs: [...(m.peerURLs ?? [])], clientURLs: [...(m.clientURLs ?? [])], learner: Boolean(m.isLearner) };
+function toMember(m: {
+  ID: string;
+  name: string;
+  peerURLs: string[];
+  clientURLs: string[];
+  isLearner?: boolean;
+}): EtcdMember {
+  return {
+    id: String(m.ID),
+    name: m.name ?? '',
+    peerURLs: [...(m.peerURLs ?? [])],
+    clientURLs: [...(m.clientURLs ?? [])],
+    learner: Boolean(m.isLearner),
+  };
 }
 
 function streamSnapshot(client: Etcd3, file: string): Promise<number> {

@@ -13,4 +13,11 @@ export {
   type MemberHealth,
   type RetryOptions,
 } from './etcd-membership.js';
-export { assessQuorum, canRemoveVoter, faultTolerance, quorumSize, type QuorumAssessment, type QuorumMember } from './quorum.js';
+export {
+  assessQuorum,
+  canRemoveVoter,
+  faultTolerance,
+  quorumSize,
+  type QuorumAssessment,
+  type QuorumMember,
+} from './quorum.js';

@@ -60,7 +60,10 @@ export function canRemoveVoter(members: readonly QuorumMember[], removedHealthy:
   const a = assessQuorum(members);
   if (a.voters <= 1) return false;
   const after = assessQuorum([
-    ...Array.from({ length: a.voters - 1 }, (_, i) => ({ learner: false, healthy: i < a.healthyVoters - (removedHealthy ? 1 : 0) })),
+    ...Array.from({ length: a.voters - 1 }, (_, i) => ({
+      learner: false,
+      healthy: i < a.healthyVoters - (removedHealthy ? 1 : 0),
+    })),
   ]);
   return after.hasQuorum;
 }

@@ -51,10 +51,33 @@ export const ETCD_RUNBOOKS: readonly EtcdRunbookPlan[] = [
     trigger: 'no StatefulSet yet',
     implemented: true,
     steps: [
-      { name: 'WriteSeedConfig', precondition: 'none', action: 'bootstrap ConfigMap: initial-cluster = member 0 alone, state new, a token unique to the object', completion: 'the ConfigMap says so' },
-      { name: 'CreateSeed', precondition: 'the seed config is written', action: 'apply headless Service (publishNotReadyAddresses), client Service, PDB, StatefulSet with replicas 1', completion: 'the StatefulSet exists' },
-      { name: 'WaitSeedHealthy', precondition: 'none', action: 'none (wait)', completion: 'member 0 answers status, is its own leader, member list has exactly it' },
-      { name: 'MarkExisting', precondition: 'the seed is healthy', action: 'ConfigMap state := existing (a seed that loses its data must not bootstrap a second cluster)', completion: 'the ConfigMap says existing' },
+      {
+        name: 'WriteSeedConfig',
+        precondition: 'none',
+        action:
+          'bootstrap ConfigMap: initial-cluster = member 0 alone, state new, a token unique to the object',
+        completion: 'the ConfigMap says so',
+      },
+      {
+        name: 'CreateSeed',
+        precondition: 'the seed config is written',
+        action:
+          'apply headless Service (publishNotReadyAddresses), client Service, PDB, StatefulSet with replicas 1',
+        completion: 'the StatefulSet exists',
+      },
+      {
+        name: 'WaitSeedHealthy',
+        precondition: 'none',
+        action: 'none (wait)',
+        completion: 'member 0 answers status, is its own leader, member list has exactly it',
+      },
+      {
+        name: 'MarkExisting',
+        precondition: 'the seed is healthy',
+        action:
+          'ConfigMap state := existing (a seed that loses its data must not bootstrap a second cluster)',
+        completion: 'the ConfigMap says existing',
+      },
     ],
   },
   {
@@ -62,11 +85,37 @@ export const ETCD_RUNBOOKS: readonly EtcdRunbookPlan[] = [
     trigger: 'fewer voters than spec.size (one member per operation, ordinal = replicas)',
     implemented: true,
     steps: [
-      { name: 'ClearStaleClaim', precondition: 'none', action: 'delete a leftover PVC of a removed member at this ordinal', completion: 'no claim, or the replicas already include the member' },
-      { name: 'PreAdd', precondition: `${QUORUM}; no learner pending (etcd 3.4 allows one)`, action: 'ConfigMap: initial-cluster = members + new one, state existing; `member add --learner <peerURL>`', completion: 'the peer URL is in the member list' },
-      { name: 'AddReplica', precondition: QUORUM, action: 'StatefulSet replicas + 1', completion: 'replicas reached' },
-      { name: 'WaitReady', precondition: 'none', action: 'none (wait)', completion: 'the pod is Ready (its etcd accepts connections)' },
-      { name: 'PostJoin', precondition: 'the learner answers status', action: '`member promote <id>`, retried while "not in sync with leader"', completion: 'the member is a voter' },
+      {
+        name: 'ClearStaleClaim',
+        precondition: 'none',
+        action: 'delete a leftover PVC of a removed member at this ordinal',
+        completion: 'no claim, or the replicas already include the member',
+      },
+      {
+        name: 'PreAdd',
+        precondition: `${QUORUM}; no learner pending (etcd 3.4 allows one)`,
+        action:
+          'ConfigMap: initial-cluster = members + new one, state existing; `member add --learner <peerURL>`',
+        completion: 'the peer URL is in the member list',
+      },
+      {
+        name: 'AddReplica',
+        precondition: QUORUM,
+        action: 'StatefulSet replicas + 1',
+        completion: 'replicas reached',
+      },
+      {
+        name: 'WaitReady',
+        precondition: 'none',
+        action: 'none (wait)',
+        completion: 'the pod is Ready (its etcd accepts connections)',
+      },
+      {
+        name: 'PostJoin',
+        precondition: 'the learner answers status',
+        action: '`member promote <id>`, retried while "not in sync with leader"',
+        completion: 'the member is a voter',
+      },
     ],
   },
   {
@@ -74,22 +123,68 @@ export const ETCD_RUNBOOKS: readonly EtcdRunbookPlan[] = [
     trigger: 'more voters than spec.size (highest ordinal first)',
     implemented: true,
     steps: [
-      { name: 'PreRemove', precondition: `${QUORUM}; a quorum remains without the member; never 2 → 1 unless both are healthy`, action: 'move leadership away if it leads; `member remove <id>`', completion: 'the member is not in the member list' },
-      { name: 'WaitLeft', precondition: 'none', action: 'none (etcd stops a removed member itself)', completion: 'not in the member list' },
-      { name: 'RemoveReplica', precondition: 'none', action: 'StatefulSet replicas − 1', completion: 'the pod is gone' },
-      { name: 'ReleaseClaim', precondition: 'none', action: 'delete its PVC (a removed member’s data never rejoins)', completion: 'the claim is gone' },
+      {
+        name: 'PreRemove',
+        precondition: `${QUORUM}; a quorum remains without the member; never 2 → 1 unless both are healthy`,
+        action: 'move leadership away if it leads; `member remove <id>`',
+        completion: 'the member is not in the member list',
+      },
+      {
+        name: 'WaitLeft',
+        precondition: 'none',
+        action: 'none (etcd stops a removed member itself)',
+        completion: 'not in the member list',
+      },
+      {
+        name: 'RemoveReplica',
+        precondition: 'none',
+        action: 'StatefulSet replicas − 1',
+        completion: 'the pod is gone',
+      },
+      {
+        name: 'ReleaseClaim',
+        precondition: 'none',
+        action: 'delete its PVC (a removed member’s data never rejoins)',
+        completion: 'the claim is gone',
+      },
     ],
   },
   {
     kind: 'ReplaceMember',
-    trigger: 'a voter failed for good (its data is lost or it cannot rejoin) while a quorum remains without it',
+    trigger:
+      'a voter failed for good (its data is lost or it cannot rejoin) while a quorum remains without it',
     implemented: true,
     steps: [
-      { name: 'RemoveFailedMember', precondition: 'a quorum of healthy voters remains after the removal', action: '`member remove <id>`', completion: 'not in the member list' },
-      { name: 'DeleteMemberData', precondition: 'removed', action: 'delete the pod and its PVC (never restore one member from a snapshot)', completion: 'no pod or claim of the old member remains' },
-      { name: 'AddLearner', precondition: `${QUORUM}; no learner pending`, action: 'ConfigMap: members + it, state existing; `member add --learner`', completion: 'listed' },
-      { name: 'WaitStarted', precondition: 'none', action: 'none (the StatefulSet recreates the pod with an empty claim)', completion: 'the learner answers status' },
-      { name: 'Promote', precondition: 'none', action: '`member promote`, retried while catching up', completion: 'a voter' },
+      {
+        name: 'RemoveFailedMember',
+        precondition: 'a quorum of healthy voters remains after the removal',
+        action: '`member remove <id>`',
+        completion: 'not in the member list',
+      },
+      {
+        name: 'DeleteMemberData',
+        precondition: 'removed',
+        action: 'delete the pod and its PVC (never restore one member from a snapshot)',
+        completion: 'no pod or claim of the old member remains',
+      },
+      {
+        name: 'AddLearner',
+        precondition: `${QUORUM}; no learner pending`,
+        action: 'ConfigMap: members + it, state existing; `member add --learner`',
+        completion: 'listed',
+      },
+      {
+        name: 'WaitStarted',
+        precondition: 'none',
+        action: 'none (the StatefulSet recreates the pod with an empty claim)',
+        completion: 'the learner answers status',
+      },
+      {
+        name: 'Promote',
+        precondition: 'none',
+        action: '`member promote`, retried while catching up',
+        completion: 'a voter',
+      },
     ],
   },
   {
@@ -97,30 +192,74 @@ export const ETCD_RUNBOOKS: readonly EtcdRunbookPlan[] = [
     trigger: 'pods not on the StatefulSet’s update revision (version or template changed; OnDelete strategy)',
     implemented: true,
     steps: [
-      { name: 'UpdateMembers', precondition: `per member: ${QUORUM}`, action: 'followers first (highest ordinal first), the leader last after `move-leader` to an updated follower; delete the pod', completion: 'the pod runs the new revision and its member is healthy' },
+      {
+        name: 'UpdateMembers',
+        precondition: `per member: ${QUORUM}`,
+        action:
+          'followers first (highest ordinal first), the leader last after `move-leader` to an updated follower; delete the pod',
+        completion: 'the pod runs the new revision and its member is healthy',
+      },
     ],
   },
   {
     kind: 'Backup',
-    trigger: 'spec.backup.schedule is due',
+    trigger:
+      'spec.backup.schedule is due, or the etcd.opkit.dev/backup-request annotation has a new value (run by the reconciler between operations, not as an engine runbook)',
     implemented: false,
     steps: [
-      { name: 'CheckHealthy', precondition: 'a quorum', action: 'none', completion: 'a member answers status' },
-      { name: 'Snapshot', precondition: 'none', action: 'stream `snapshot save` from one member to <dir>/<cluster>-<time>.db.part, rename at the end', completion: 'the file exists' },
-      { name: 'Prune', precondition: 'none', action: 'delete the oldest snapshots beyond retention', completion: 'at most retention files' },
-      { name: 'Record', precondition: 'none', action: 'status.lastBackup', completion: 'recorded' },
+      {
+        name: 'Snapshot',
+        precondition: 'no operation in progress; a quorum',
+        action:
+          'stream `snapshot save` from one member to <claim>/<directory>/<cluster>-<UTC time>.db.part, renamed at the end',
+        completion: 'the file exists',
+      },
+      {
+        name: 'Prune',
+        precondition: 'none',
+        action: 'delete the oldest snapshots beyond retention',
+        completion: 'at most retention files',
+      },
+      {
+        name: 'Record',
+        precondition: 'none',
+        action: 'status.lastBackup and an Event',
+        completion: 'recorded',
+      },
     ],
   },
   {
     kind: 'Restore',
-    trigger: 'a human asks for it (the majority is lost for good); never automatic, never --force-new-cluster',
+    trigger:
+      'a new EtcdCluster with spec.restoreFrom (run as the Bootstrap runbook’s restore flavour); never automatic, never --force-new-cluster',
     implemented: false,
     steps: [
-      { name: 'StopMembers', precondition: 'the snapshot file exists and passes `snapshot status`', action: 'StatefulSet replicas 0', completion: 'no pods' },
-      { name: 'WipeClaims', precondition: 'none', action: 'delete every member PVC', completion: 'none left' },
-      { name: 'WriteRestoreConfig', precondition: 'none', action: 'ConfigMap: every member in initial-cluster, state new, a NEW token, restore-from = the file', completion: 'written' },
-      { name: 'StartRestored', precondition: 'none', action: 'replicas = size; each pod runs `etcdctl snapshot restore` into its empty data dir before etcd', completion: 'all members healthy with one new cluster ID' },
-      { name: 'MarkExisting', precondition: 'healthy', action: 'ConfigMap state := existing, restore-from removed', completion: 'written' },
+      {
+        name: 'WriteSeedConfig',
+        precondition: 'none',
+        action:
+          'ConfigMap: every member in initial-cluster, state new, the new object’s token, restore-from = the snapshot',
+        completion: 'written',
+      },
+      {
+        name: 'CreateSeed',
+        precondition: 'none',
+        action:
+          'StatefulSet with replicas = size; each member restores the same snapshot into its empty data dir before exec etcd',
+        completion: 'the StatefulSet exists',
+      },
+      {
+        name: 'WaitSeedHealthy',
+        precondition: 'none',
+        action: 'none (wait)',
+        completion: 'every member a healthy voter, one new cluster ID',
+      },
+      {
+        name: 'MarkExisting',
+        precondition: 'healthy',
+        action: 'ConfigMap state := existing, restore-from removed',
+        completion: 'written',
+      },
     ],
   },
 ];
@@ -155,7 +294,16 @@ export interface EtcdObservation {
 
 /** What to do next: an operation for the runbook engine, a reason to wait, or nothing. */
 export type EtcdDecision =
-  | { type: 'Operation'; operation: { kind: EtcdOperationKind; target: string; from?: number | string; to?: number | string; ordinal?: number } }
+  | {
+      type: 'Operation';
+      operation: {
+        kind: EtcdOperationKind;
+        target: string;
+        from?: number | string;
+        to?: number | string;
+        ordinal?: number;
+      };
+    }
   | { type: 'Blocked'; reason: string; message: string }
   | { type: 'Converged' };
 
@@ -174,11 +322,24 @@ export function ordinalOfMember(set: string, name: string): number | undefined {
 export function planEtcdOperation(obs: EtcdObservation): EtcdDecision {
   if (obs.paused) return { type: 'Blocked', reason: 'Paused', message: 'spec.paused is true' };
   const set = obs.set;
-  if (obs.replicas === undefined) return { type: 'Operation', operation: { kind: 'Bootstrap', target: set, from: 0, to: obs.size, ordinal: 0 } };
-  if (!obs.reachable) return { type: 'Blocked', reason: 'NoMemberAnswers', message: 'no etcd member answers; waiting (a lost cluster is restored by a human, never forced)' };
+  if (obs.replicas === undefined)
+    return {
+      type: 'Operation',
+      operation: { kind: 'Bootstrap', target: set, from: 0, to: obs.size, ordinal: 0 },
+    };
+  if (!obs.reachable)
+    return {
+      type: 'Blocked',
+      reason: 'NoMemberAnswers',
+      message: 'no etcd member answers; waiting (a lost cluster is restored by a human, never forced)',
+    };
   const quorum = assessQuorum(obs.members);
   if (!quorum.hasQuorum) {
-    return { type: 'Blocked', reason: 'QuorumLost', message: `${quorum.healthyVoters} of ${quorum.voters} voters healthy, ${quorum.quorum} needed; no membership change without a quorum` };
+    return {
+      type: 'Blocked',
+      reason: 'QuorumLost',
+      message: `${quorum.healthyVoters} of ${quorum.voters} voters healthy, ${quorum.quorum} needed; no membership change without a quorum`,
+    };
   }
   const voters = obs.members.filter((m) => !m.learner);
   const learner = obs.members.find((m) => m.learner);
@@ -187,44 +348,101 @@ export function planEtcdOperation(obs: EtcdObservation): EtcdDecision {
     const ordinal = ordinalOfMember(set, learner.name);
     if (ordinal !== undefined && voters.length < obs.size && ordinal < obs.size) {
       // the scale-up runbook resumes it: PreAdd sees it listed, AddReplica and PostJoin finish the job
-      return { type: 'Operation', operation: { kind: 'ScaleUp', target: set, from: obs.replicas, to: Math.max(obs.replicas, ordinal + 1), ordinal } };
+      return {
+        type: 'Operation',
+        operation: {
+          kind: 'ScaleUp',
+          target: set,
+          from: obs.replicas,
+          to: Math.max(obs.replicas, ordinal + 1),
+          ordinal,
+        },
+      };
     }
-    return { type: 'Operation', operation: { kind: 'ScaleDown', target: set, from: obs.replicas, to: Math.min(obs.replicas, ordinal ?? obs.replicas), ordinal: ordinal ?? obs.replicas } };
+    return {
+      type: 'Operation',
+      operation: {
+        kind: 'ScaleDown',
+        target: set,
+        from: obs.replicas,
+        to: Math.min(obs.replicas, ordinal ?? obs.replicas),
+        ordinal: ordinal ?? obs.replicas,
+      },
+    };
   }
   for (const name of obs.failed ?? []) {
     const failed = obs.members.find((m) => m.name === name);
     const ordinal = ordinalOfMember(set, name);
     if (!failed || failed.learner || ordinal === undefined || failed.healthy) continue;
-    if (canRemoveVoter(obs.members, false)) return { type: 'Operation', operation: { kind: 'ReplaceMember', target: set, ordinal } };
-    return { type: 'Blocked', reason: 'QuorumAtRisk', message: `member ${name} failed, but removing it would leave no quorum` };
+    if (canRemoveVoter(obs.members, false))
+      return { type: 'Operation', operation: { kind: 'ReplaceMember', target: set, ordinal } };
+    return {
+      type: 'Blocked',
+      reason: 'QuorumAtRisk',
+      message: `member ${name} failed, but removing it would leave no quorum`,
+    };
   }
   const listed = new Set(obs.members.map((m) => ordinalOfMember(set, m.name)));
   if (voters.length < obs.size) {
     // a pod in range whose member is missing (removed behind our back, or its add was lost): replace it
     for (let o = 0; o < Math.min(obs.replicas, obs.size); o++) {
-      if (!listed.has(o)) return { type: 'Operation', operation: { kind: 'ReplaceMember', target: set, ordinal: o } };
+      if (!listed.has(o))
+        return { type: 'Operation', operation: { kind: 'ReplaceMember', target: set, ordinal: o } };
     }
-    return { type: 'Operation', operation: { kind: 'ScaleUp', target: set, from: obs.replicas, to: obs.replicas + 1, ordinal: obs.replicas } };
+    return {
+      type: 'Operation',
+      operation: {
+        kind: 'ScaleUp',
+        target: set,
+        from: obs.replicas,
+        to: obs.replicas + 1,
+        ordinal: obs.replicas,
+      },
+    };
   }
   if (voters.length > obs.size) {
     const victim = scaleDownVictim(set, obs.members);
-    if (!victim) return { type: 'Blocked', reason: 'NoMemberToRemove', message: 'no member has an ordinal name' };
+    if (!victim)
+      return { type: 'Blocked', reason: 'NoMemberToRemove', message: 'no member has an ordinal name' };
     if (voters.length === 2 && !voters.every((v) => v.healthy)) {
-      return { type: 'Blocked', reason: 'QuorumAtRisk', message: 'a 2-member cluster shrinks only when both members are healthy' };
+      return {
+        type: 'Blocked',
+        reason: 'QuorumAtRisk',
+        message: 'a 2-member cluster shrinks only when both members are healthy',
+      };
     }
-    if (!voters.every((v) => v.healthy)) return { type: 'Blocked', reason: 'MemberUnhealthy', message: 'scale-down waits until every voter is healthy' };
+    if (!voters.every((v) => v.healthy))
+      return {
+        type: 'Blocked',
+        reason: 'MemberUnhealthy',
+        message: 'scale-down waits until every voter is healthy',
+      };
     const ordinal = ordinalOfMember(set, victim.name)!;
-    return { type: 'Operation', operation: { kind: 'ScaleDown', target: set, from: ordinal + 1, to: ordinal, ordinal } };
+    return {
+      type: 'Operation',
+      operation: { kind: 'ScaleDown', target: set, from: ordinal + 1, to: ordinal, ordinal },
+    };
   }
   const outdated = obs.revisions?.outdated ?? [];
   if (outdated.length > 0) {
-    return { type: 'Operation', operation: { kind: 'RollingUpdate', target: set, ...(obs.revisions?.current ? { from: obs.revisions.current } : {}), ...(obs.revisions?.update ? { to: obs.revisions.update } : {}) } };
+    return {
+      type: 'Operation',
+      operation: {
+        kind: 'RollingUpdate',
+        target: set,
+        ...(obs.revisions?.current ? { from: obs.revisions.current } : {}),
+        ...(obs.revisions?.update ? { to: obs.revisions.update } : {}),
+      },
+    };
   }
   return { type: 'Converged' };
 }
 
 /** The member that leaves on scale-down: the highest ordinal (the StatefulSet removes that pod). */
-export function scaleDownVictim<M extends { name: string; learner: boolean }>(set: string, members: readonly M[]): M | undefined {
+export function scaleDownVictim<M extends { name: string; learner: boolean }>(
+  set: string,
+  members: readonly M[],
+): M | undefined {
   return [...members]
     .filter((m) => ordinalOfMember(set, m.name) !== undefined)
     .sort((a, b) => (ordinalOfMember(set, b.name) ?? 0) - (ordinalOfMember(set, a.name) ?? 0))[0];
@@ -232,7 +450,11 @@ export function scaleDownVictim<M extends { name: string; learner: boolean }>(se
 
 /** Upgrade order: followers from the highest ordinal down, the leader last. */
 export function upgradeOrder(set: string, outdated: readonly string[], leader: string | undefined): string[] {
-  return [...outdated].sort((a, b) => Number(a === leader) - Number(b === leader) || (ordinalOfMember(set, b) ?? 0) - (ordinalOfMember(set, a) ?? 0));
+  return [...outdated].sort(
+    (a, b) =>
+      Number(a === leader) - Number(b === leader) ||
+      (ordinalOfMember(set, b) ?? 0) - (ordinalOfMember(set, a) ?? 0),
+  );
 }
 
 /** `--initial-cluster` for a member joining now: the current members (by the member list) plus itself. */

@@ -17,7 +17,12 @@ import {
   type StepContext,
 } from '@opkit/statefulset';
 import type { EtcdCluster } from '../api/index.js';
-import { canRemoveVoter, type ClusterHealth, type EtcdMember, type RetryOptions } from '../membership/index.js';
+import {
+  canRemoveVoter,
+  type ClusterHealth,
+  type EtcdMember,
+  type RetryOptions,
+} from '../membership/index.js';
 import type { BootstrapConfig } from '../manifests/index.js';
 import { initialClusterForJoin, planEtcdOperation, type EtcdDecision, type EtcdObservation } from './plan.js';
 
@@ -47,11 +52,14 @@ export interface EtcdRunbookContext extends GroupContext {
   deleteMemberData(podName: string): Promise<void>;
   /** Whether the member's claim was created after `since` (RFC 3339): its old data is gone. */
   memberDataFresh(podName: string, since: string): Promise<boolean>;
+  /** Voters judged failed for good this reconcile (see the reconciler's `failedRestarts`). */
+  failedMembers?: string[];
 }
 
 function memberOf(context: EtcdRunbookContext, podName: string): EtcdMember | undefined {
   const peer = context.peerURLOf(podName);
-  return context.health?.members.find((m) => m.member.name === podName || m.member.peerURLs.includes(peer))?.member;
+  return context.health?.members.find((m) => m.member.name === podName || m.member.peerURLs.includes(peer))
+    ?.member;
 }
 
 function healthOf(context: EtcdRunbookContext, podName: string) {
@@ -63,9 +71,19 @@ function healthOf(context: EtcdRunbookContext, podName: string) {
 export function clusterHealthy(context: EtcdRunbookContext): CheckResult {
   const h = context.health;
   if (!h) return { ok: false, reason: 'NoMemberAnswers', message: 'no etcd member answers' };
-  if (!h.hasQuorum) return { ok: false, reason: 'QuorumLost', message: `${h.healthyVoters}/${h.voters} voters healthy, ${h.quorum} needed` };
+  if (!h.hasQuorum)
+    return {
+      ok: false,
+      reason: 'QuorumLost',
+      message: `${h.healthyVoters}/${h.voters} voters healthy, ${h.quorum} needed`,
+    };
   const sick = h.members.filter((m) => !m.member.learner && !m.healthy);
-  if (sick.length) return { ok: false, reason: 'MemberUnhealthy', message: `unhealthy: ${sick.map((m) => `${m.member.name || m.member.id} (${m.reason ?? 'unknown'})`).join(', ')}` };
+  if (sick.length)
+    return {
+      ok: false,
+      reason: 'MemberUnhealthy',
+      message: `unhealthy: ${sick.map((m) => `${m.member.name || m.member.id} (${m.reason ?? 'unknown'})`).join(', ')}`,
+    };
   return true;
 }
 
@@ -73,7 +91,13 @@ function noOtherLearner(context: EtcdRunbookContext, podName: string): CheckResu
   const peer = context.peerURLOf(podName);
   const other = context.health?.members.find((m) => m.member.learner && !m.member.peerURLs.includes(peer));
   // etcd 3.4 accepts one learner at a time, and one change at a time keeps quorum arithmetic honest
-  return other ? { ok: false, reason: 'LearnerPending', message: `learner ${other.member.name || other.member.id} is still pending` } : true;
+  return other
+    ? {
+        ok: false,
+        reason: 'LearnerPending',
+        message: `learner ${other.member.name || other.member.id} is still pending`,
+      }
+    : true;
 }
 
 /** Adds `podName` as a learner after pointing the bootstrap ConfigMap at the cluster it joins. */
@@ -81,7 +105,11 @@ async function addLearner(context: EtcdRunbookContext, podName: string): Promise
   const peerURL = context.peerURLOf(podName);
   const current = context.health?.members.map((m) => m.member) ?? [];
   // written before `member add`, so the pod finds it whatever moment it starts
-  await context.writeBootstrap({ initialCluster: initialClusterForJoin(current, { name: podName, peerURL }), state: 'existing', token: context.token });
+  await context.writeBootstrap({
+    initialCluster: initialClusterForJoin(current, { name: podName, peerURL }),
+    state: 'existing',
+    token: context.token,
+  });
   await context.etcd.memberAddAsLearner(peerURL);
 }
 
@@ -95,7 +123,13 @@ async function promote(context: EtcdRunbookContext, podName: string): Promise<vo
 export function etcdMembershipOptions(): MembershipOptions<EtcdRunbookContext> {
   const started = (member: ObservedMember, context: EtcdRunbookContext): CheckResult => {
     const h = healthOf(context, member.name);
-    return h?.status ? true : { ok: false, reason: 'LearnerNotStarted', message: `${member.name} does not answer yet${h?.reason ? `: ${h.reason}` : ''}` };
+    return h?.status
+      ? true
+      : {
+          ok: false,
+          reason: 'LearnerNotStarted',
+          message: `${member.name} does not answer yet${h?.reason ? `: ${h.reason}` : ''}`,
+        };
   };
   return {
     clusterHealthy,
@@ -118,7 +152,11 @@ export function etcdMembershipOptions(): MembershipOptions<EtcdRunbookContext> {
         if (!h || !target) return true; // not a member: nothing to remove
         const members = h.members.map((m) => ({ learner: m.member.learner, healthy: m.healthy }));
         if (!target.member.learner && !canRemoveVoter(members, target.healthy)) {
-          return { ok: false, reason: 'QuorumAtRisk', message: `removing ${member.name} would leave no quorum` };
+          return {
+            ok: false,
+            reason: 'QuorumAtRisk',
+            message: `removing ${member.name} would leave no quorum`,
+          };
         }
         return true;
       },
@@ -141,8 +179,14 @@ export function etcdMembershipOptions(): MembershipOptions<EtcdRunbookContext> {
       done: (member, context) => healthOf(context, member.name)?.leader !== true,
       async action(member, context) {
         // restart the leader only after handing leadership to an updated follower (or any healthy one)
-        const followers = context.health?.members.filter((m) => !m.member.learner && m.healthy && !m.leader) ?? [];
-        const updated = new Set(context.observed.members().filter((x) => x.updated).map((x) => x.name));
+        const followers =
+          context.health?.members.filter((m) => !m.member.learner && m.healthy && !m.leader) ?? [];
+        const updated = new Set(
+          context.observed
+            .members()
+            .filter((x) => x.updated)
+            .map((x) => x.name),
+        );
         const next = followers.find((f) => updated.has(f.member.name)) ?? followers[0];
         if (next) await context.etcd.moveLeader(next.member.id);
       },
@@ -154,14 +198,28 @@ function stsReplicas(ctx: StepContext<EtcdRunbookContext>): number {
   return ctx.context.observed.set(ctx.operation.target ?? '').replicas;
 }
 
-/** Bootstrap: the seed alone with state `new`, then `existing` (the planner adds the others one at a time). */
+/**
+ * Bootstrap: the seed alone with state `new`, then `existing` (the planner adds the others one at a
+ * time). A cluster restored from a snapshot (`spec.restoreFrom`) starts every member at once instead,
+ * all restoring the same snapshot with the new cluster's token (etcd recovery.md: a restore always
+ * makes a new cluster; never `--force-new-cluster`), and is done when all of them are healthy voters.
+ */
 export function bootstrapRunbook(): Runbook<EtcdRunbookContext> {
-  const seedName = (ctx: StepContext<EtcdRunbookContext>): string => `${ctx.operation.target ?? ''}-0`;
-  const seedConfig = (ctx: StepContext<EtcdRunbookContext>): BootstrapConfig => ({
-    initialCluster: `${seedName(ctx)}=${ctx.context.peerURLOf(seedName(ctx))}`,
-    state: 'new',
-    token: ctx.context.token,
-  });
+  const podName = (ctx: StepContext<EtcdRunbookContext>, ordinal: number): string =>
+    `${ctx.operation.target ?? ''}-${ordinal}`;
+  const seedName = (ctx: StepContext<EtcdRunbookContext>): string => podName(ctx, 0);
+  const restore = (ctx: StepContext<EtcdRunbookContext>) => ctx.context.cluster.spec.restoreFrom;
+  const size = (ctx: StepContext<EtcdRunbookContext>): number => ctx.context.cluster.spec.size ?? 3;
+  const seedConfig = (ctx: StepContext<EtcdRunbookContext>): BootstrapConfig => {
+    const from = restore(ctx);
+    const members = from ? Array.from({ length: size(ctx) }, (_, i) => podName(ctx, i)) : [seedName(ctx)];
+    return {
+      initialCluster: members.map((m) => `${m}=${ctx.context.peerURLOf(m)}`).join(','),
+      state: 'new',
+      token: ctx.context.token,
+      ...(from ? { restoreFrom: from.file } : {}),
+    };
+  };
   return {
     kind: 'Bootstrap',
     steps: [
@@ -170,30 +228,49 @@ export function bootstrapRunbook(): Runbook<EtcdRunbookContext> {
         complete: (ctx) => {
           const b = ctx.context.bootstrap;
           // already past this step when the StatefulSet exists
-          return ctx.context.observed.set(ctx.operation.target ?? '').statefulSet !== undefined || (b?.state === 'new' && b.initialCluster === seedConfig(ctx).initialCluster);
+          return (
+            ctx.context.observed.set(ctx.operation.target ?? '').statefulSet !== undefined ||
+            (b?.state === 'new' &&
+              b.initialCluster === seedConfig(ctx).initialCluster &&
+              b.restoreFrom === seedConfig(ctx).restoreFrom)
+          );
         },
         action: (ctx) => ctx.context.writeBootstrap(seedConfig(ctx)),
       },
       {
         name: 'CreateSeed',
         complete: (ctx) => ctx.context.observed.set(ctx.operation.target ?? '').statefulSet !== undefined,
-        action: (ctx) => ctx.context.group.apply({ initialReplicas: () => 1 }),
+        action: (ctx) => ctx.context.group.apply({ initialReplicas: () => (restore(ctx) ? size(ctx) : 1) }),
       },
       {
         name: 'WaitSeedHealthy',
         timeoutMs: 5 * 60_000,
         complete: (ctx) => {
           const h = ctx.context.health;
-          const seed = h?.members.find((m) => m.member.name === seedName(ctx));
-          if (!h || !seed) return { ok: false, reason: 'SeedNotStarted', message: `${seedName(ctx)} does not answer yet (replicas ${stsReplicas(ctx)})` };
-          return seed.healthy ? true : { ok: false, reason: 'SeedUnhealthy', message: seed.reason ?? 'unhealthy' };
+          const wanted = restore(ctx)
+            ? Array.from({ length: size(ctx) }, (_, i) => podName(ctx, i))
+            : [seedName(ctx)];
+          for (const name of wanted) {
+            const m = h?.members.find((x) => x.member.name === name);
+            if (!h || !m)
+              return {
+                ok: false,
+                reason: 'SeedNotStarted',
+                message: `${name} does not answer yet (replicas ${stsReplicas(ctx)})`,
+              };
+            if (!m.healthy)
+              return { ok: false, reason: 'SeedUnhealthy', message: `${name}: ${m.reason ?? 'unhealthy'}` };
+          }
+          return true;
         },
       },
       {
         name: 'MarkExisting',
-        complete: (ctx) => ctx.context.bootstrap?.state === 'existing',
+        complete: (ctx) =>
+          ctx.context.bootstrap?.state === 'existing' && ctx.context.bootstrap.restoreFrom === undefined,
         action: async (ctx) => {
-          const b = ctx.context.bootstrap ?? seedConfig(ctx);
+          const { restoreFrom: _restored, ...b } = ctx.context.bootstrap ?? seedConfig(ctx);
+          // members added later join as learners: nothing to restore for them
           await ctx.context.writeBootstrap({ ...b, state: 'existing' });
         },
       },
@@ -203,7 +280,8 @@ export function bootstrapRunbook(): Runbook<EtcdRunbookContext> {
 
 /** ReplaceMember: remove a failed member, wipe its data, add it back as a learner and promote it. */
 export function replaceMemberRunbook(): Runbook<EtcdRunbookContext> {
-  const pod = (ctx: StepContext<EtcdRunbookContext>): string => `${ctx.operation.target ?? ''}-${String(ctx.operation.ordinal ?? -1)}`;
+  const pod = (ctx: StepContext<EtcdRunbookContext>): string =>
+    `${ctx.operation.target ?? ''}-${String(ctx.operation.ordinal ?? -1)}`;
   return {
     kind: 'ReplaceMember',
     steps: [
@@ -213,8 +291,13 @@ export function replaceMemberRunbook(): Runbook<EtcdRunbookContext> {
           const h = ctx.context.health;
           const target = healthOf(ctx.context, pod(ctx));
           if (!h || !target || target.member.learner) return true;
-          const ok = canRemoveVoter(h.members.map((m) => ({ learner: m.member.learner, healthy: m.healthy })), target.healthy);
-          return ok ? true : { ok: false, reason: 'QuorumAtRisk', message: `removing ${pod(ctx)} would leave no quorum` };
+          const ok = canRemoveVoter(
+            h.members.map((m) => ({ learner: m.member.learner, healthy: m.healthy })),
+            target.healthy,
+          );
+          return ok
+            ? true
+            : { ok: false, reason: 'QuorumAtRisk', message: `removing ${pod(ctx)} would leave no quorum` };
         },
         complete: (ctx) => memberOf(ctx.context, pod(ctx)) === undefined,
         action: async (ctx) => {
@@ -228,7 +311,11 @@ export function replaceMemberRunbook(): Runbook<EtcdRunbookContext> {
         complete: async (ctx) =>
           (await ctx.context.memberDataFresh(pod(ctx), ctx.operation.startedAt))
             ? true
-            : { ok: false, reason: 'DeletingMemberData', message: `waiting for ${pod(ctx)} to come back with an empty claim` },
+            : {
+                ok: false,
+                reason: 'DeletingMemberData',
+                message: `waiting for ${pod(ctx)} to come back with an empty claim`,
+              },
         action: (ctx) => ctx.context.deleteMemberData(pod(ctx)),
       },
       {
@@ -244,7 +331,10 @@ export function replaceMemberRunbook(): Runbook<EtcdRunbookContext> {
       {
         name: 'WaitStarted',
         timeoutMs: 5 * 60_000,
-        complete: (ctx) => (healthOf(ctx.context, pod(ctx))?.status ? true : { ok: false, reason: 'LearnerNotStarted', message: `${pod(ctx)} does not answer yet` }),
+        complete: (ctx) =>
+          healthOf(ctx.context, pod(ctx))?.status
+            ? true
+            : { ok: false, reason: 'LearnerNotStarted', message: `${pod(ctx)} does not answer yet` },
       },
       {
         name: 'Promote',
@@ -258,7 +348,13 @@ export function replaceMemberRunbook(): Runbook<EtcdRunbookContext> {
 /** Every runbook the etcd operator runs, for `RunbookEngine.reconcile({ runbooks })`. */
 export function etcdRunbooks(): Runbook<EtcdRunbookContext>[] {
   const opts = etcdMembershipOptions();
-  return [bootstrapRunbook(), scaleUpRunbook(opts), scaleDownRunbook(opts), replaceMemberRunbook(), rollingUpdateRunbook(opts)];
+  return [
+    bootstrapRunbook(),
+    scaleUpRunbook(opts),
+    scaleDownRunbook(opts),
+    replaceMemberRunbook(),
+    rollingUpdateRunbook(opts),
+  ];
 }
 
 /** The observation the pure planner decides on, from a reconcile's context. */
@@ -290,13 +386,15 @@ export function observationOf(context: EtcdRunbookContext, failed: string[] = []
 
 function podNameOfPeer(context: EtcdRunbookContext, member: EtcdMember): string | undefined {
   const set = context.group.spec.sets[0]!.name;
-  return context.observed.set(set).members.find((m) => member.peerURLs.includes(context.peerURLOf(m.name)))?.name
-    ?? member.peerURLs.map((u) => /^https?:\/\/([^.]+)\./.exec(u)?.[1]).find((n) => n?.startsWith(`${set}-`));
+  return (
+    context.observed.set(set).members.find((m) => member.peerURLs.includes(context.peerURLOf(m.name)))
+      ?.name ??
+    member.peerURLs.map((u) => /^https?:\/\/([^.]+)\./.exec(u)?.[1]).find((n) => n?.startsWith(`${set}-`))
+  );
 }
 
 /** The engine's `plan`: the next operation, or undefined when converged or blocked (see {@link planEtcdOperation}). */
 export function planFor(context: EtcdRunbookContext): PlannedOperation | undefined {
-  const decision: EtcdDecision = planEtcdOperation(observationOf(context));
+  const decision: EtcdDecision = planEtcdOperation(observationOf(context, context.failedMembers ?? []));
   return decision.type === 'Operation' ? decision.operation : undefined;
 }
-
