@@ -55,7 +55,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     format:
       format === 'json'
         ? winston.format.combine(...common, winston.format.json())
-        : winston.format.combine(...common, winston.format.colorize(), consoleLine),
+        : // Colours only for a person at a terminal (and never with NO_COLOR): piped logs stay plain text.
+          isTty && !process.env.NO_COLOR
+          ? winston.format.combine(...common, winston.format.colorize(), consoleLine)
+          : winston.format.combine(...common, consoleLine),
     transports: [new winston.transports.Stream({ stream })],
   });
 }
