@@ -274,3 +274,53 @@ describe('LeaderElector on a fake Lease', () => {
     expect(order).toEqual(['work aborted', 'work done', 'stopped', 'holder=']);
   });
 });
+
+describe('LeaderElector stopped while a lease write is in flight', () => {
+  it('lets a renewal the server already applied finish, then releases the Lease', async () => {
+    const c = cluster(['a']);
+    c.start('a');
+    await c.clock.advanceAsync(0);
+    expect(c.leading()).toEqual(['a']);
+    const held = c.store.holdNextWriteReply();
+    await c.clock.advanceAsync(2_000); // the next renewal reaches the server...
+    await held.applied;
+    c.stops.get('a')!.abort(); // ...and the stop comes before its answer
+    held.open();
+    await c.runs.get('a');
+    expect(c.store.current()!.spec).toMatchObject({ holderIdentity: '', leaseDurationSeconds: 1 });
+  });
+
+  it('hands back a Lease whose acquiring write the server applied as the stop came', async () => {
+    const c = cluster(['a']);
+    const held = c.store.holdNextWriteReply();
+    c.start('a');
+    await held.applied;
+    c.stops.get('a')!.abort();
+    held.open();
+    await c.runs.get('a');
+    expect(c.store.current()!.spec!.holderIdentity).toBe('');
+    expect(c.intervals).toEqual([]);
+  });
+
+  it('releases with a fresh read when the Lease changed behind its back (stale resourceVersion)', async () => {
+    const c = cluster(['a']);
+    c.start('a');
+    await c.clock.advanceAsync(0);
+    c.store.put(c.store.current()!); // same record, new resourceVersion
+    c.stops.get('a')!.abort();
+    await c.runs.get('a');
+    expect(c.store.current()!.spec).toMatchObject({ holderIdentity: '', leaseTransitions: 0 });
+  });
+
+  it('does not clear a Lease another candidate holds by the time it releases', async () => {
+    const c = cluster(['a']);
+    c.start('a');
+    await c.clock.advanceAsync(0);
+    const cur = c.store.current()!;
+    c.store.put({ ...cur, spec: { ...cur.spec, holderIdentity: 'x', leaseTransitions: 1 } });
+    c.stops.get('a')!.abort();
+    await c.runs.get('a');
+    expect(c.store.current()!.spec).toMatchObject({ holderIdentity: 'x', leaseTransitions: 1 });
+    expect(c.electors.get('a')!.getLeader()).toBe('x');
+  });
+});

@@ -66,7 +66,9 @@ export class LeaderElectionConfigError extends Error {
  *
  * Differences from client-go: `onStoppedLeading` fires only if leadership started, and before
  * the release (after the leader's work has settled, up to leaseDuration − renewDeadline), so recorded leadership
- * intervals never overlap a successor's.
+ * intervals never overlap a successor's. And a stop never cuts a Lease write short (it waits for
+ * the answer, at most renewDeadline): the server may have applied a write the client gave up on,
+ * and the elector must know whether it holds the Lease to release it.
  */
 export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
   readonly name: string;
@@ -244,7 +246,8 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
     try {
       for (;;) {
         if (attempt.aborted) return false;
-        if (await this.tryAcquireOrRenew(attempt)) return !deadline.signal.aborted;
+        // a stop aborts the reads and waits; only the deadline cuts a renewal write short
+        if (await this.attemptAcquireOrRenew(attempt, deadline.signal)) return !deadline.signal.aborted;
         try {
           await sleep(this.clock, this.retryPeriodMs, attempt);
         } catch {
@@ -259,8 +262,29 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
   /**
    * One attempt to become or stay leader (client-go tryAcquireOrRenew). Returns whether this
    * candidate holds the lock afterwards. Never throws.
+   *
+   * `signal` aborts the reads only: a write already sent runs to its answer (at most
+   * renewDeadline), because one aborted in flight may still have been applied by the server —
+   * the elector would then hold the Lease without knowing it, and neither lead nor release it.
    */
   async tryAcquireOrRenew(signal?: AbortSignal): Promise<boolean> {
+    const limit = new AbortController();
+    const timer = this.clock.setTimer(
+      () => limit.abort(new Error('lease write timed out')),
+      this.renewDeadlineMs,
+    );
+    try {
+      return await this.attemptAcquireOrRenew(signal, limit.signal);
+    } finally {
+      timer.cancel();
+    }
+  }
+
+  /** {@link tryAcquireOrRenew} with reads aborted by `readSignal` and writes by `writeSignal`. */
+  private async attemptAcquireOrRenew(
+    readSignal: AbortSignal | undefined,
+    writeSignal: AbortSignal,
+  ): Promise<boolean> {
     const now = this.clock.now();
     const record: LeaderElectionRecord = {
       holderIdentity: this.lock.identity,
@@ -277,7 +301,7 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
       record.acquireTime = old.acquireTime;
       record.leaderTransitions = old.leaderTransitions;
       try {
-        await this.lock.update(record, signal);
+        await this.lock.update(record, writeSignal);
         this.setObservedRecord(record);
         return true;
       } catch (err) {
@@ -290,14 +314,14 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
     // 2. read the lock, creating it if missing
     let observed;
     try {
-      observed = await this.lock.get(signal);
+      observed = await this.lock.get(readSignal);
     } catch (err) {
       this.logger.warn('error retrieving resource lock', { lock: this.lock.describe(), error: String(err) });
       return false;
     }
     if (!observed) {
       try {
-        await this.lock.create(record, signal);
+        await this.lock.create(record, writeSignal);
       } catch (err) {
         this.logger.warn('error initially creating lease lock', { error: String(err) });
         return false;
@@ -324,7 +348,7 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
       record.leaderTransitions = observed.record.leaderTransitions + 1;
     }
     try {
-      await this.lock.update(record, signal);
+      await this.lock.update(record, writeSignal);
     } catch (err) {
       this.logger.warn('failed to update lock', { error: String(err) });
       return false;
@@ -336,27 +360,54 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
   /**
    * Gives the lock up if this candidate holds it (client-go release): an empty holder with
    * leaseDurationSeconds 1, keeping leaderTransitions. Returns whether nothing is held any more.
+   * Gives up after renewDeadline.
+   *
+   * As client-go's release does (kubernetes#132849, #137988), it reads the Lease first and tries
+   * twice: a renewal cut short may still have been applied by the server, leaving this lock's
+   * resourceVersion stale, and a write over it would fail with a conflict and leave the Lease held
+   * until it expires. A Lease held by another candidate by now is left alone.
    */
   async release(): Promise<boolean> {
     if (!this.isLeader()) return true;
+    const limit = new AbortController();
+    const timer = this.clock.setTimer(
+      () => limit.abort(new Error('release timed out')),
+      this.renewDeadlineMs,
+    );
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.tryRelease(limit.signal);
+        } catch (err) {
+          if (attempt >= 2 || limit.signal.aborted) {
+            this.logger.error('Failed to release lock', { error: String(err) });
+            return false;
+          }
+          this.logger.info('retrying lease release', { error: String(err) });
+        }
+      }
+    } finally {
+      timer.cancel();
+    }
+  }
+
+  private async tryRelease(signal: AbortSignal): Promise<boolean> {
+    const current = await this.lock.get(signal);
+    if (!current) return true;
+    if (current.record.holderIdentity !== this.lock.identity) {
+      this.setObservedRecord(current.record);
+      this.observedRawRecord = current.raw;
+      return true;
+    }
     const now = this.clock.now();
     const record: LeaderElectionRecord = {
       holderIdentity: '',
       leaseDurationSeconds: 1,
       acquireTime: formatMicroTime(now),
       renewTime: formatMicroTime(now),
-      leaderTransitions: this.observedRecord!.leaderTransitions,
+      leaderTransitions: current.record.leaderTransitions,
     };
-    const limit = new AbortController();
-    const timer = this.clock.setTimer(() => limit.abort(), this.renewDeadlineMs);
-    try {
-      await this.lock.update(record, limit.signal);
-    } catch (err) {
-      this.logger.error('Failed to release lock', { error: String(err) });
-      return false;
-    } finally {
-      timer.cancel();
-    }
+    await this.lock.update(record, signal);
     this.setObservedRecord(record);
     this.logger.info('released lease');
     return true;

@@ -18,28 +18,45 @@ export class FakeLeaseStore {
   readonly partitioned = new Set<string>();
   /** Every successful write, in order. */
   readonly writes: Lease[] = [];
+  private gate: { applied: () => void; opened: Promise<void> } | undefined;
+
+  /**
+   * Holds back the reply to the next write: the write is applied (`applied` resolves), but its
+   * answer waits for `open()`; if the caller's signal aborts meanwhile, the caller gets an abort
+   * error — as an HTTP client that gave up on a request the server had already carried out.
+   */
+  holdNextWriteReply(): { applied: Promise<void>; open: () => void } {
+    let open!: () => void;
+    let applied!: () => void;
+    const opened = new Promise<void>((r) => (open = r));
+    const appliedP = new Promise<void>((r) => (applied = r));
+    this.gate = { applied, opened };
+    return { applied: appliedP, open };
+  }
 
   clientFor(id: string): LeaseClient {
-    const guard = (): void => {
+    // like an HTTP client, a request is not sent once its signal has aborted
+    const guard = (signal?: AbortSignal): void => {
+      signal?.throwIfAborted();
       if (this.partitioned.has(id)) throw new Error(`${id}: connection refused`);
     };
     return {
-      get: async (namespace, name) => {
+      get: async (namespace, name, signal) => {
         await Promise.resolve();
-        guard();
+        guard(signal);
         const l = this.leases.get(`${namespace}/${name}`);
         return l ? structuredClone(l) : undefined;
       },
-      create: async (lease) => {
+      create: async (lease, signal) => {
         await Promise.resolve();
-        guard();
+        guard(signal);
         const key = `${lease.metadata.namespace}/${lease.metadata.name}`;
         if (this.leases.has(key)) throw new Error('AlreadyExists');
-        return this.store(key, lease);
+        return this.reply(this.store(key, lease), signal);
       },
-      replace: async (lease) => {
+      replace: async (lease, signal) => {
         await Promise.resolve();
-        guard();
+        guard(signal);
         const key = `${lease.metadata.namespace}/${lease.metadata.name}`;
         const cur = this.leases.get(key);
         if (!cur) throw new Error('NotFound');
@@ -48,7 +65,7 @@ export class FakeLeaseStore {
             'Operation cannot be fulfilled on leases: the object has been modified',
           );
         }
-        return this.store(key, lease);
+        return this.reply(this.store(key, lease), signal);
       },
     };
   }
@@ -60,6 +77,23 @@ export class FakeLeaseStore {
   /** Writes a Lease directly (another party). */
   put(lease: Lease): void {
     this.store(`${lease.metadata.namespace}/${lease.metadata.name}`, lease);
+  }
+
+  private async reply(stored: Lease, signal: AbortSignal | undefined): Promise<Lease> {
+    const gate = this.gate;
+    if (!gate) return stored;
+    this.gate = undefined;
+    gate.applied();
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => reject(signal?.reason ?? new Error('aborted'));
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      void gate.opened.then(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
+    return stored;
   }
 
   private store(key: string, lease: Lease): Lease {
