@@ -2,6 +2,7 @@
  * The local cluster's nodes: for each simulated node a kubelet that runs the pods bound to it,
  * plus the scheduler and cluster DNS, started together by {@link startNodeAgents}.
  */
+import { randomInt } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -122,16 +123,22 @@ export function defaultRuntimes(): RuntimeRegistry {
 
 const PODS = { group: '', resource: 'pods' };
 
-/** Hands out pod IPs 127.<base+node>.B.C, never 127.0.x.x (the host's own loopback). */
+/**
+ * Hands out pod IPs 127.<base+node>.B.C, never 127.0.x.x (the host's own loopback). Each cluster starts
+ * at a random B, so that two local clusters on one machine (parallel test workers, a test beside
+ * `opkit dev`) do not hand the same address, and so the same listening port, to two real processes.
+ */
 class PodAddresses {
   private readonly used = new Set<string>();
+  private readonly start = randomInt(0, 256);
 
   allocate(prefix: string, wanted?: string): string {
     if (wanted && wanted.startsWith(`${prefix}.`) && !this.used.has(wanted)) {
       this.used.add(wanted);
       return wanted;
     }
-    for (let b = 0; b < 256; b++) {
+    for (let i = 0; i < 256; i++) {
+      const b = (this.start + i) % 256;
       for (let c = 1; c < 255; c++) {
         const ip = `${prefix}.${b}.${c}`;
         if (!this.used.has(ip)) {
