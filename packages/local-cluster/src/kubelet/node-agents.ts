@@ -42,6 +42,8 @@ export interface NodeAgentTimings {
   nodeStatusSeconds?: number;
   /** Retry period for missing ConfigMaps, Secrets and PVCs (default 1). */
   retrySeconds?: number;
+  /** Time a terminated pod stays Terminating before the kubelet's final delete (default 1; see WorkerTimings). */
+  podCleanupSeconds?: number;
 }
 
 /** Options of {@link startNodeAgents}. Every field has a default. */
@@ -173,6 +175,7 @@ export async function startNodeAgents(core: ApiCore, opts: NodeAgentOptions = {}
     backoffBaseMs: seconds(t.backoffBaseSeconds ?? 10),
     backoffMaxMs: seconds(t.backoffMaxSeconds ?? 300),
     retryMs: seconds(t.retrySeconds ?? 1),
+    podCleanupMs: seconds(t.podCleanupSeconds ?? 1),
   };
   const names = Array.isArray(opts.nodes)
     ? opts.nodes

@@ -32,6 +32,13 @@ export interface WorkerTimings {
   backoffMaxMs: number;
   /** Retry period for volumes and container config that are not there yet. */
   retryMs: number;
+  /**
+   * Time between a terminated pod's final status and its removal from the API. Upstream the final
+   * delete waits for volume teardown and the kubelet's housekeeping pass (housekeepingPeriod, 2 s, in
+   * pkg/kubelet/kubelet.go), so a deleted pod is visible as Terminating for about a second; clients
+   * such as `kubectl delete` (which lists and then watches for the DELETED event) rely on that.
+   */
+  podCleanupMs?: number;
 }
 
 /** What a worker needs from its node agent. */
@@ -588,6 +595,8 @@ export class PodWorker {
     }
     this.queueStatus();
     await this.flushStatus();
+    if (this.host.timings.podCleanupMs) await new Promise((r) => setTimeout(r, this.host.timings.podCleanupMs));
+    if (this.stopped) return;
     try {
       const podType = this.host.core.typeOf('', 'v1', 'pods');
       await this.host.core.delete(podType, this.namespace, this.name, {
