@@ -1,6 +1,7 @@
 /**
- * Bad input to the generators: each a clear one-line-per-problem error (exit 1, no stack trace) and
- * nothing written — the target directory stays byte-identical.
+ * Bad input to the generators: each a clear one-line-per-problem error and nothing written — the
+ * target directory stays byte-identical. A bad flag value is a usage error (exit 2); a refusal
+ * because of what is on disk (a non-empty directory, a schema that is not structural) is exit 1.
  */
 import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -45,11 +46,11 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
-/** Runs the CLI and expects exit 1 with `message`, no stack trace, and `dir` unchanged. */
-async function expectRefused(args: string[], message: RegExp, dir: string): Promise<void> {
+/** Runs the CLI and expects exit `code` (1 unless told) with `message`, no stack trace, and `dir` unchanged. */
+async function expectRefused(args: string[], message: RegExp, dir: string, code = 1): Promise<void> {
   const before = await snapshot(dir);
   const term = captureTerminal();
-  expect(await main(args, term)).toBe(1);
+  expect(await main(args, term)).toBe(code);
   const err = term.err.join('\n');
   expect(err).toMatch(message);
   expect(err).not.toMatch(/\n\s+at /);
@@ -124,12 +125,14 @@ describe('opkit create api with bad names', () => {
         ['create', 'api', '--dir', dir, '--group', 'shop', '--version', 'v1', '--kind', kind],
         /must be PascalCase letters and digits, e\.g\. Memcached/,
         dir,
+        2,
       );
     }
     await expectRefused(
       ['create', 'api', '--dir', dir, '--group', 'shop', '--version', 'v1', '--kind', `A${'b'.repeat(63)}`],
       /longer than 63 characters/,
       dir,
+      2,
     );
   });
 
@@ -151,6 +154,7 @@ describe('opkit create api with bad names', () => {
         ['create', 'api', '--dir', dir, '--group', 'shop', '--version', version, '--kind', 'Order'],
         new RegExp(`version "${version}" must be a Kubernetes API version such as v1, v1alpha1 or v2beta3`),
         dir,
+        2,
       );
     }
   });
@@ -160,7 +164,65 @@ describe('opkit create api with bad names', () => {
       ['create', 'api', '--dir', dir, '--group', 'Shop', '--version', 'v1.0', '--kind', 'order'],
       /kind "order"[\s\S]*version "v1\.0"[\s\S]*group "Shop"/,
       dir,
+      2,
     );
+  });
+
+  it('refuses a bad --plural as a usage error too', async () => {
+    await expectRefused(
+      [
+        'create',
+        'api',
+        '--dir',
+        dir,
+        '--group',
+        'shop',
+        '--version',
+        'v1',
+        '--kind',
+        'Goose',
+        '--plural',
+        'Geese',
+      ],
+      /plural "Geese" must be a lower-case DNS label/,
+      dir,
+      2,
+    );
+  });
+});
+
+describe('opkit init with bad flag values', () => {
+  it('exits 2 and writes nothing', async () => {
+    const dir = path.join(tmp, 'new-op');
+    await expectRefused(['init', dir, '--domain', 'Example_Com'], /domain "Example_Com" must be/, tmp, 2);
+    await expectRefused(
+      ['init', dir, '--domain', 'example.com', '--project-name', 'My Op'],
+      /project name "My Op" must be a lower-case DNS label/,
+      tmp,
+      2,
+    );
+    await expectRefused(
+      ['init', dir, '--domain', 'example.com', '--opkit-version', 'latest'],
+      /--opkit-version: version "latest" must be semver/,
+      tmp,
+      2,
+    );
+    await expectRefused(
+      ['init', dir, '--domain', 'example.com', '--opkit-source', tmp],
+      /--opkit-source: .* is not an opkit source checkout/,
+      tmp,
+      2,
+    );
+    await expectRefused(
+      ['init', dir, '--domain', 'example.com', '--opkit-source', '.', '--opkit-version', '0.1.0'],
+      /choose one of --opkit-source and --opkit-version/,
+      tmp,
+      2,
+    );
+    // commander's own check of a choice (it prints to stderr itself).
+    const before = await snapshot(tmp);
+    expect(await main(['init', dir, '--watch', 'everywhere'], captureTerminal())).toBe(2);
+    expect(await snapshot(tmp)).toEqual(before);
   });
 });
 

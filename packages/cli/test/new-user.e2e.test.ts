@@ -121,6 +121,29 @@ describe("a new user's path: init, create api, test, generate, deploy", () => {
       'Order',
     );
     expect(created).toContain('src/controllers/order.ts');
+    // Run from this checkout, init makes the project depend on its packages (what npm install links).
+    const pkg = JSON.parse(await readFile(path.join(project, 'package.json'), 'utf8'));
+    expect(path.resolve(project, pkg.dependencies['@opkit/core'].replace(/^file:/, ''))).toBe(
+      path.join(repo, 'packages/core'),
+    );
+    // The guide's step 3: a required spec field, and the sample and the test updated with it.
+    const definition = path.join(project, 'src/api/shop/v1alpha1/order.ts');
+    await writeFile(
+      definition,
+      (await readFile(definition, 'utf8')).replace(
+        "description: 'How many instances to run.' }),\n",
+        "description: 'How many instances to run.' }),\n    item: Type.String({ description: 'What was ordered.' }),\n",
+      ),
+    );
+    const sample = path.join(project, samplePath);
+    await writeFile(sample, `${await readFile(sample, 'utf8')}  item: coffee\n`);
+    const test = path.join(project, 'test/order.test.ts');
+    await writeFile(
+      test,
+      (await readFile(test, 'utf8')).replace('spec: { size: 2 }', "spec: { size: 2, item: 'coffee' }"),
+    );
+    expect(await readFile(definition, 'utf8')).toContain('item: Type.String');
+    expect(await readFile(test, 'utf8')).toContain("item: 'coffee'");
     // Instead of npm install (see the file comment).
     await symlink(path.join(repo, 'node_modules'), path.join(project, 'node_modules'), 'dir');
   }, 30_000);

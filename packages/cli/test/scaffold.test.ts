@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { main, type Terminal } from '../src/index.js';
-import { createApiFiles, initFiles, readTemplates } from '../src/generators/index.js';
+import { createApiFiles, initFiles, readTemplates, sourceDependencies } from '../src/generators/index.js';
 import { createCommand } from '../src/commands/create/index.js';
 import { initCommand } from '../src/commands/init/index.js';
 import { expectGolden } from './golden.js';
@@ -87,11 +87,30 @@ describe('opkit init + create api', () => {
         'src/main.ts',
         'src/controllers/index.ts',
         'test/cluster.test.ts',
+        'tsconfig.test.json',
+        // config/ as `opkit generate manifests` writes it for a project without APIs yet
+        'config/default/kustomization.yaml',
+        'config/crd/kustomization.yaml',
+        'config/manager/manager.yaml',
+        'config/manager/metrics_service.yaml',
+        'config/manager/namespace.yaml',
+        'config/rbac/leader_election_role.yaml',
+        'config/rbac/service_account.yaml',
       ]),
     );
     const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8'));
     expect(pkg.name).toBe('shop-operator');
-    expect(pkg.dependencies['@opkit/core']).toBe('^0.1.0');
+    // Run from this checkout (not an installed copy): file: references to its packages, relative to the project.
+    const repo = path.resolve(import.meta.dirname, '../../..');
+    const target = (spec: string): string => path.resolve(dir, spec.replace(/^file:/, ''));
+    expect(target(pkg.dependencies['@opkit/core'])).toBe(path.join(repo, 'packages/core'));
+    expect(target(pkg.devDependencies['@opkit/local-cluster'])).toBe(
+      path.join(repo, 'packages/local-cluster'),
+    );
+    expect(target(pkg.devDependencies['@opkit/cli'])).toBe(path.join(repo, 'packages/cli'));
+    expect(pkg.scripts.test).toBe(
+      'tsc -p tsconfig.test.json && node --experimental-vm-modules node_modules/jest/bin/jest.js',
+    );
     expect(await readFile(path.join(dir, 'Dockerfile'), 'utf8')).toMatch(
       /FROM node:20-alpine AS build[\s\S]*USER 1000:1000/,
     );
@@ -155,10 +174,38 @@ describe('opkit init + create api', () => {
     expect(await listFiles(tmp)).toEqual(['keep.txt']);
   });
 
-  it('rejects bad names with a clear message, exit 1, nothing written', async () => {
+  it('chooses where @opkit packages come from with --opkit-version or --opkit-source', async () => {
+    const term = captureTerminal();
+    const published = path.join(tmp, 'published');
+    expect(await main(['init', published, '--domain', 'example.com', '--opkit-version', '1.2.3'], term)).toBe(
+      0,
+    );
+    const pkg = JSON.parse(await readFile(path.join(published, 'package.json'), 'utf8'));
+    expect(pkg.dependencies).toEqual({ '@opkit/core': '^1.2.3' });
+    expect(pkg.devDependencies['@opkit/cli']).toBe('^1.2.3');
+    expect(pkg.devDependencies['@opkit/local-cluster']).toBe('^1.2.3');
+    expect(term.out.join('\n')).toContain('@opkit packages from npm (^1.2.3)');
+
+    const repo = path.resolve(import.meta.dirname, '../../..');
+    const nested = path.join(tmp, 'a/b/linked');
+    expect(await main(['init', nested, '--domain', 'example.com', '--opkit-source', repo], term)).toBe(0);
+    const linked = JSON.parse(await readFile(path.join(nested, 'package.json'), 'utf8'));
+    // Not beside the checkout: an absolute path.
+    expect(linked.dependencies['@opkit/core']).toBe(`file:${path.join(repo, 'packages/core')}`);
+    // Beside it (the guide's `npx opkit init ../my-operator`): relative.
+    expect(sourceDependencies('/src/opkit', '/src/my-operator')['@opkit/core']).toBe(
+      'file:../opkit/packages/core',
+    );
+    expect(sourceDependencies('/src/opkit', '/src/opkit/try/op')['@opkit/cli']).toBe(
+      'file:../../packages/cli',
+    );
+    expect(term.err).toEqual([]);
+  });
+
+  it('rejects bad names with a clear message, exit 2 (usage), nothing written', async () => {
     const dir = path.join(tmp, 'p');
     const term = captureTerminal();
-    expect(await main(['init', dir, '--domain', 'Not_A_Domain'], term)).toBe(1);
+    expect(await main(['init', dir, '--domain', 'Not_A_Domain'], term)).toBe(2);
     expect(term.err[0]).toMatch(/domain "Not_A_Domain" must be a lower-case DNS name/);
     await expect(readdir(dir)).rejects.toThrow();
 
@@ -172,7 +219,7 @@ describe('opkit init + create api', () => {
     ] as const) {
       term.err.length = 0;
       const full = ['create', 'api', '--dir', dir, '--group', 'shop', '--version', 'v1', ...args];
-      expect(await main(full, term)).toBe(1);
+      expect(await main(full, term)).toBe(2);
       expect(term.err.join('\n')).toMatch(message);
       expect(term.err.join('\n')).not.toMatch(/\n\s+at /); // no stack trace
     }
@@ -271,6 +318,7 @@ describe('opkit init + create api', () => {
         ['generate', 'manifests'],
         ['generate', 'bundle'],
         ['bundle', 'validate'],
+        ['cluster', 'status'],
       ]) {
         chunks.length = 0;
         expect(await main([...args, '--help'], captureTerminal())).toBe(0);
@@ -279,6 +327,22 @@ describe('opkit init + create api', () => {
     } finally {
       process.stdout.write = write;
     }
+  });
+});
+
+describe('opkit cluster status -o', () => {
+  it('prints the status as json or yaml, and exits 1 when no cluster runs', async () => {
+    const term = captureTerminal();
+    expect(await main(['cluster', 'status', '--state-dir', tmp, '-o', 'json'], term)).toBe(1);
+    expect(JSON.parse(term.out.join('\n'))).toEqual({ running: false });
+    process.exitCode = undefined;
+    const state = { pid: process.pid, url: 'https://127.0.0.1:6443', kubeconfig: '/k', startedAt: 'now' };
+    await writeFile(path.join(tmp, 'cluster.json'), JSON.stringify(state));
+    term.out.length = 0;
+    expect(await main(['cluster', 'status', '--state-dir', tmp, '-o', 'yaml'], term)).toBe(0);
+    expect(term.out.join('\n')).toBe(
+      `running: true\npid: ${process.pid}\nurl: https://127.0.0.1:6443\nkubeconfig: /k\nstartedAt: now`,
+    );
   });
 });
 
@@ -324,6 +388,40 @@ describe('opkit generate + bundle validate on a built project', () => {
     expect(await main(['generate', 'bundle', '--dir', dir], term)).toBe(0);
     expect(await main(['bundle', 'validate', path.join(dir, 'bundle')], term)).toBe(0);
     expect(term.err).toEqual([]);
+
+    // -o yaml|json prints the objects (no kustomizations) and writes nothing.
+    await rm(path.join(dir, 'config'), { recursive: true });
+    const printed = captureTerminal();
+    expect(await main(['generate', 'manifests', '--dir', dir, '-o', 'json'], printed)).toBe(0);
+    expect(printed.out).toHaveLength(1);
+    const list = JSON.parse(printed.out[0]!);
+    expect(list).toMatchObject({ apiVersion: 'v1', kind: 'List' });
+    expect(list.items.map((o: { kind: string }) => o.kind).sort()).toEqual([
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'CustomResourceDefinition',
+      'Deployment',
+      'Namespace',
+      'Role',
+      'RoleBinding',
+      'Service',
+      'ServiceAccount',
+    ]);
+    printed.out.length = 0;
+    expect(await main(['generate', 'crd', '--dir', dir, '--output', 'yaml'], printed)).toBe(0);
+    expect(printed.out.join('\n')).toMatch(
+      /^apiVersion: apiextensions\.k8s\.io\/v1\nkind: CustomResourceDefinition\n/,
+    );
+    expect(printed.out.join('\n')).not.toContain('Kustomization');
+    printed.out.length = 0;
+    expect(await main(['generate', 'bundle', '--dir', dir, '-o', 'yaml'], printed)).toBe(0);
+    expect(printed.out.join('\n')).toContain('kind: ClusterServiceVersion');
+    printed.out.length = 0;
+    expect(await main(['generate', 'rbac', '--dir', dir, '-o', 'yaml'], printed)).toBe(0);
+    expect(printed.out.join('\n').split('\n---\n')).toHaveLength(5);
+    expect(printed.err).toEqual([]);
+    await expect(readdir(path.join(dir, 'config'))).rejects.toThrow();
+    expect(await main(['generate', 'crd', '--dir', dir, '-o', 'table'], printed)).toBe(2);
 
     await writeFile(path.join(dir, 'bundle/metadata/annotations.yaml'), 'annotations: {}\n');
     expect(await main(['bundle', 'validate', path.join(dir, 'bundle')], term)).toBe(1);

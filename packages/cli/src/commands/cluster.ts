@@ -9,6 +9,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { LocalCluster } from '@opkit/local-cluster';
 import { followPodActivity } from '../pod-activity/index.js';
 import type { Terminal } from '../terminal/index.js';
+import { formatOutput, outputOption, type OutputFormat } from './output.js';
 
 interface ClusterState {
   pid: number;
@@ -165,16 +166,29 @@ Examples:
     .command('status')
     .description('say whether a local cluster started from this directory is running')
     .option('--state-dir <dir>', 'state directory of `opkit cluster start`', defaultStateDir)
-    .action(async (opts: { stateDir: string }) => {
+    .addOption(outputOption('print the status as yaml or json (running, pid, url, kubeconfig, ...)'))
+    .addHelpText(
+      'after',
+      `
+Exit code 1 when no cluster is running (with -o too, after printing "running: false").
+
+Examples:
+  opkit cluster status
+  opkit cluster status -o json | jq -r .kubeconfig`,
+    )
+    .action(async (opts: { stateDir: string; output?: OutputFormat }) => {
       const state = await readState(opts.stateDir);
-      if (!state || !isRunning(state.pid)) {
+      const running = state !== undefined && isRunning(state.pid);
+      if (opts.output !== undefined) {
+        term.info(formatOutput(running ? { running, ...state } : { running }, opts.output));
+      } else if (running) {
+        term.info(
+          `running: pid ${state.pid}, ${state.url}, kubeconfig ${state.kubeconfig}, since ${state.startedAt}`,
+        );
+      } else {
         term.info('no local cluster is running (start one with: opkit cluster start)');
-        process.exitCode = 1;
-        return;
       }
-      term.info(
-        `running: pid ${state.pid}, ${state.url}, kubeconfig ${state.kubeconfig}, since ${state.startedAt}`,
-      );
+      if (!running) process.exitCode = 1;
     });
 
   cluster

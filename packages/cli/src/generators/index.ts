@@ -67,3 +67,12 @@ export {
   type LoadedProject,
 } from './project-loader.js';
 export { writeGeneratedFiles } from './write-files.js';
+export {
+  cliVersion,
+  opkitPackageDirs,
+  registryDependencies,
+  runningSourceCheckout,
+  sourceCheckoutProblem,
+  sourceDependencies,
+  type OpkitDependencies,
+} from './opkit-dependencies.js';

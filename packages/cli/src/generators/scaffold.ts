@@ -7,6 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import type { GeneratedFile } from './files.js';
+import { manifestFiles } from './manifests.js';
+import { registryDependencies, type OpkitDependencies } from './opkit-dependencies.js';
 import {
   formatProjectManifest,
   kindProblem,
@@ -82,8 +84,10 @@ export interface InitOptions {
   /** Default `<projectName>-system`. */
   namespace?: string;
   operatorScope?: 'cluster' | 'namespace';
-  /** The @opkit/* version range the project depends on. */
+  /** The @opkit/* version the project depends on (`^version`), unless `opkitDependencies` is given. */
   opkitVersion: string;
+  /** Exact specifiers for the @opkit/* dependencies, e.g. `file:` references to a source checkout. */
+  opkitDependencies?: OpkitDependencies;
 }
 
 /** The manifest a new project starts with. */
@@ -102,22 +106,31 @@ export function initialManifest(options: InitOptions): ProjectManifest {
   };
 }
 
-/** The files of a new project. */
+/**
+ * The files of a new project: the rendered templates, opkit.json, and config/ as `opkit generate
+ * manifests` writes it for a project without APIs yet (manager, RBAC, namespace, kustomizations), so a
+ * new project deploys as it is; `generate` rewrites config/ once APIs and controllers exist.
+ */
 export function initFiles(templates: TemplateFile[], options: InitOptions): GeneratedFile[] {
   const manifest = initialManifest(options);
+  const dependencies = options.opkitDependencies ?? registryDependencies(options.opkitVersion);
   const values = {
     projectName: manifest.projectName,
     domain: manifest.domain,
     image: manifest.image,
     namespace: manifest.namespace,
     version: manifest.version,
-    opkitVersion: options.opkitVersion,
+    // JSON strings (quoted and escaped), since a file: path may hold any character.
+    opkitCore: JSON.stringify(dependencies['@opkit/core']),
+    opkitLocalCluster: JSON.stringify(dependencies['@opkit/local-cluster']),
+    opkitCli: JSON.stringify(dependencies['@opkit/cli']),
   };
   const files = templates.map((t) => ({
     path: outputPath(t.path),
     content: renderTemplate(t.content, values, t.path),
   }));
   files.push({ path: 'opkit.json', content: formatProjectManifest(manifest) });
+  files.push(...manifestFiles(manifest, [], []));
   return files.sort((a, b) => a.path.localeCompare(b.path));
 }
 

@@ -11,7 +11,6 @@ import {
   kindProblem,
   readProjectManifest,
   readTemplates,
-  UserInputError,
   versionProblem,
   writeGeneratedFiles,
 } from '../../generators/index.js';
@@ -65,7 +64,10 @@ Examples:
         const problems = given
           .flatMap(([value, problem]) => (value === undefined ? [] : [problem(value)]))
           .filter((p): p is string => p !== undefined);
-        if (problems.length > 0) throw new UserInputError(problems.join('; '));
+        if (flags.plural !== undefined && !/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(flags.plural))
+          problems.push(`plural "${flags.plural}" must be a lower-case DNS label`);
+        // Bad flag values are usage errors (exit 2), as an unknown flag is; nothing is written.
+        if (problems.length > 0) throw usageError(problems.join('; '));
         const common = { prompter, yes: flags.yes };
         const group = await resolveValue({
           ...common,

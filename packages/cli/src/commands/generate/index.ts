@@ -1,9 +1,11 @@
 /**
  * `opkit generate crd|rbac|manifests|bundle`: writes what the project's compiled definitions and
- * controllers declare (see generators/project-loader for why compiled JS) as YAML under config/ or bundle/.
+ * controllers declare (see generators/project-loader for why compiled JS) as YAML under config/ or
+ * bundle/ — or, with `-o yaml|json`, prints the objects to stdout and writes nothing.
  */
 import path from 'node:path';
 import { Command } from 'commander';
+import { outputOption, printObjects, type OutputFormat } from '../output.js';
 import {
   bundleFiles,
   crdFiles,
@@ -18,6 +20,7 @@ import type { Terminal } from '../../terminal/index.js';
 
 interface DirFlags {
   dir: string;
+  output?: OutputFormat;
 }
 
 interface BundleFlags extends DirFlags {
@@ -27,13 +30,17 @@ interface BundleFlags extends DirFlags {
 
 async function generate(
   term: Terminal,
-  dir: string,
+  flags: DirFlags,
   what: string,
   make: (project: LoadedProject) => GeneratedFile[],
 ): Promise<void> {
-  const root = path.resolve(dir);
+  const root = path.resolve(flags.dir);
   const project = await loadProject(root);
   const files = make(project);
+  if (flags.output !== undefined) {
+    printObjects(term, files, flags.output);
+    return;
+  }
   await writeGeneratedFiles(root, files, { overwrite: true });
   for (const f of files) term.info(`  ${f.path}`);
   term.success(`generated ${what} (${files.length} files)`);
@@ -51,22 +58,33 @@ export function generateCommand(term: Terminal): Command {
   const dirOption = ['--dir <dir>', 'the project directory', '.'] as const;
   const note = `
 The project must be built first (npm run build): opkit reads the compiled definitions in dist/api/**
-and the "rbac" exports of dist/controllers/**.`;
+and the "rbac" exports of dist/controllers/**.
+
+-o yaml|json prints the Kubernetes objects to stdout instead of writing files (nothing is written):
+yaml as a multi-document stream for kubectl apply -f -, json as a v1 List. Kustomizations are left out.`;
 
   gen
     .command('crd')
     .description('write config/crd/bases/<group>_<plural>.yaml for every defineCustomResource export')
     .option(...dirOption)
-    .addHelpText('after', `\nExamples:\n  npm run build && opkit generate crd\n${note}`)
-    .action((flags: DirFlags) => generate(term, flags.dir, 'CRDs', (p) => crdFiles(p.crds)));
+    .addOption(outputOption())
+    .addHelpText(
+      'after',
+      `\nExamples:\n  npm run build && opkit generate crd\n  opkit generate crd -o yaml | kubectl apply --server-side -f -\n${note}`,
+    )
+    .action((flags: DirFlags) => generate(term, flags, 'CRDs', (p) => crdFiles(p.crds)));
 
   gen
     .command('rbac')
     .description("write least-privilege RBAC (config/rbac/) from the controllers' rbac declarations")
     .option(...dirOption)
-    .addHelpText('after', `\nExamples:\n  npm run build && opkit generate rbac\n${note}`)
+    .addOption(outputOption())
+    .addHelpText(
+      'after',
+      `\nExamples:\n  npm run build && opkit generate rbac\n  opkit generate rbac -o json\n${note}`,
+    )
     .action((flags: DirFlags) =>
-      generate(term, flags.dir, 'RBAC', (p) => rbacFiles(p.manifest, p.rbac, plurals(p))),
+      generate(term, flags, 'RBAC', (p) => rbacFiles(p.manifest, p.rbac, plurals(p))),
     );
 
   gen
@@ -75,12 +93,13 @@ and the "rbac" exports of dist/controllers/**.`;
       'write everything under config/: CRDs, RBAC, namespace, Deployment, metrics Service, kustomizations',
     )
     .option(...dirOption)
+    .addOption(outputOption())
     .addHelpText(
       'after',
-      `\nExamples:\n  npm run build && opkit generate manifests\n  kubectl apply -k config/default\n${note}`,
+      `\nExamples:\n  npm run build && opkit generate manifests\n  kubectl apply -k config/default\n  opkit generate manifests -o yaml > operator.yaml\n${note}`,
     )
     .action((flags: DirFlags) =>
-      generate(term, flags.dir, 'manifests', (p) => manifestFiles(p.manifest, p.crds, p.rbac)),
+      generate(term, flags, 'manifests', (p) => manifestFiles(p.manifest, p.crds, p.rbac)),
     );
 
   gen
@@ -89,12 +108,14 @@ and the "rbac" exports of dist/controllers/**.`;
     .option(...dirOption)
     .option('--channels <list>', 'comma-separated channels', 'stable')
     .option('--default-channel <channel>', 'the default channel (default: the first)')
+    .addOption(outputOption())
     .addHelpText(
       'after',
-      `\nExamples:\n  npm run build && opkit generate bundle --channels stable,fast\n  opkit bundle validate bundle\n${note}`,
+      `\nExamples:\n  npm run build && opkit generate bundle --channels stable,fast\n  opkit bundle validate bundle\n  opkit generate bundle -o yaml    # the CSV, CRDs, Service and scorecard configuration\n${note}
+For the bundle, metadata/annotations.yaml and bundle.Dockerfile are not Kubernetes objects: -o leaves them out.`,
     )
     .action((flags: BundleFlags) =>
-      generate(term, flags.dir, 'the bundle', (p) =>
+      generate(term, flags, 'the bundle', (p) =>
         bundleFiles(p.manifest, p.crds, p.rbac, {
           channels: flags.channels
             .split(',')

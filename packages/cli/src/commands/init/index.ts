@@ -7,22 +7,29 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import {
+  cliVersion,
   domainProblem,
   initFiles,
   projectNameProblem,
   readTemplates,
+  registryDependencies,
+  runningSourceCheckout,
+  semverProblem,
+  sourceCheckoutProblem,
+  sourceDependencies,
   UserInputError,
   writeGeneratedFiles,
+  type OpkitDependencies,
 } from '../../generators/index.js';
 import type { Terminal } from '../../terminal/index.js';
-import { reportingUsageErrors, resolveValue } from './missing-value.js';
+import { reportingUsageErrors, resolveValue, usageError } from './missing-value.js';
 import { ttyPrompter, type Prompter } from './prompter.js';
 
 export { ttyPrompter, type Prompter } from './prompter.js';
 export { reportingUsageErrors, resolveValue, usageError } from './missing-value.js';
 
-/** The @opkit/* version new projects depend on (the CLI's own). */
-export const opkitVersion = '0.1.0';
+/** The @opkit/* version new projects depend on when they use published packages (the CLI's own). */
+export const opkitVersion = cliVersion();
 
 interface InitFlags {
   domain?: string;
@@ -31,6 +38,36 @@ interface InitFlags {
   namespace?: string;
   watch: 'cluster' | 'namespace';
   yes: boolean;
+  opkitSource?: string;
+  opkitVersion?: string;
+}
+
+/**
+ * Where the project's @opkit/* dependencies come from: a given checkout or version, else the checkout
+ * this CLI runs from (the packages are not on npm until published), else the CLI's own version.
+ */
+function opkitDependencies(
+  flags: InitFlags,
+  projectRoot: string,
+): { dependencies: OpkitDependencies; from: string } {
+  if (flags.opkitSource !== undefined && flags.opkitVersion !== undefined)
+    throw usageError('choose one of --opkit-source and --opkit-version');
+  if (flags.opkitVersion !== undefined) {
+    const problem = semverProblem(flags.opkitVersion);
+    if (problem) throw usageError(`--opkit-version: ${problem}`);
+    return { dependencies: registryDependencies(flags.opkitVersion), from: `npm (^${flags.opkitVersion})` };
+  }
+  const checkout =
+    flags.opkitSource !== undefined ? path.resolve(flags.opkitSource) : runningSourceCheckout();
+  if (checkout !== undefined) {
+    const problem = sourceCheckoutProblem(checkout);
+    if (problem) throw usageError(`--opkit-source: ${problem}`);
+    return {
+      dependencies: sourceDependencies(checkout, projectRoot),
+      from: `the opkit checkout ${checkout}`,
+    };
+  }
+  return { dependencies: registryDependencies(opkitVersion), from: `npm (^${opkitVersion})` };
 }
 
 async function isEmptyOrMissing(dir: string): Promise<boolean> {
@@ -61,18 +98,33 @@ export function initCommand(term: Terminal, prompter: Prompter | undefined = tty
         .choices(['cluster', 'namespace'])
         .default('cluster'),
     )
+    .option(
+      '--opkit-source <dir>',
+      'depend on the @opkit packages of this opkit checkout (file: references; default when opkit runs from one)',
+    )
+    .option(
+      '--opkit-version <semver>',
+      'depend on published @opkit packages ^<semver> (default when opkit is installed from npm)',
+    )
     .option('-y, --yes', 'accept defaults, never prompt', false)
     .addHelpText(
       'after',
       `
+Run from a clone of the opkit repository (npx opkit init ../my-operator), the project depends on
+that clone's packages through file: references, so npm install links them; installed from npm, on
+the published packages of the same version.
+
 Examples:
   opkit init memcached-operator --domain example.com
   opkit init . --domain acme.io --project-name shop-operator --yes
-  opkit init my-op --domain example.com --watch namespace    # Role instead of ClusterRole`,
+  opkit init my-op --domain example.com --watch namespace    # Role instead of ClusterRole
+  opkit init my-op --domain example.com --opkit-source ~/src/opkit
+  opkit init my-op --domain example.com --opkit-version 0.1.0`,
     )
     .action(async (dir: string, flags: InitFlags) =>
       reportingUsageErrors(term.fail, async () => {
         const root = path.resolve(dir);
+        const opkit = opkitDependencies(flags, root);
         if (!(await isEmptyOrMissing(root)))
           throw new UserInputError(`${dir} is not empty: opkit init needs a new or empty directory`);
         // The directory name is the default; ask (or require the flag) only when it is not a valid name.
@@ -104,11 +156,13 @@ Examples:
           namespace: flags.namespace,
           operatorScope: flags.watch,
           opkitVersion,
+          opkitDependencies: opkit.dependencies,
         });
         await writeGeneratedFiles(root, files, { overwrite: false });
         term.success(`created ${projectName} in ${dir} (${files.length} files)`);
+        term.info(`@opkit packages from ${opkit.from}`);
         term.info(
-          `Next:\n  cd ${dir}\n  npm install\n  opkit create api --group <group> --version v1alpha1 --kind <Kind>\n  npm test`,
+          `Next:\n  cd ${dir}\n  npm install\n  npx opkit create api --group <group> --version v1alpha1 --kind <Kind>\n  npm test`,
         );
       }),
     );

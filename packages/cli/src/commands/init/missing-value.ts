@@ -1,6 +1,5 @@
 /** Getting a value from a flag, a prompt, or a default — and the usage error when there is none. */
 import { CommanderError } from 'commander';
-import { UserInputError } from '../../generators/index.js';
 import type { Prompter } from './prompter.js';
 
 /** A usage error (exit code 2) whose message the CLI prints once. */
@@ -10,7 +9,7 @@ export function usageError(message: string): CommanderError {
 
 /**
  * The value of `flag`: given, else asked (TTY and no --yes), else `fallback` with --yes, else a usage error.
- * Given values are validated too; a bad one is a {@link UserInputError}.
+ * Given values are validated too; a bad one is a usage error (exit 2), like an unknown flag.
  */
 export async function resolveValue(input: {
   given: string | undefined;
@@ -23,7 +22,7 @@ export async function resolveValue(input: {
 }): Promise<string> {
   if (input.given !== undefined) {
     const problem = input.validate(input.given);
-    if (problem) throw new UserInputError(problem);
+    if (problem) throw usageError(problem);
     return input.given;
   }
   if (input.prompter && !input.yes)
