@@ -4,9 +4,8 @@
  * and every SimDb rule must hold throughout.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { LocalCluster } from '@opkit/local-cluster';
-import { KubeClient } from '../../core/src/client/index.js';
-import { RuntimeRegistry, SimulatedRuntime } from '../../local-cluster/src/runtime/index.js';
+import { KubeClient } from '@opkit/core';
+import { LocalCluster, RuntimeRegistry, SimulatedRuntime } from '@opkit/local-cluster';
 import {
   MemberGroup,
   RecordedEvents,
@@ -86,7 +85,12 @@ function crashing(
 }
 
 function groupSpec(cr: KubeObject): MemberGroupSpec {
-  const spec = cr.spec as { replicas: number; version: string; claims?: 'Retain' | 'Delete' };
+  const spec = cr.spec as {
+    replicas: number;
+    version: string;
+    claims?: 'Retain' | 'Delete';
+    policy?: 'OrderedReady' | 'Parallel';
+  };
   const name = cr.metadata.name ?? '';
   return {
     name,
@@ -102,6 +106,7 @@ function groupSpec(cr: KubeObject): MemberGroupSpec {
         env: [{ name: 'INITIAL_MEMBERS', value: [0, 1, 2].map((i) => `${name}-${i}`).join(',') }],
         storage: { size: '10Mi', mountPath: '/data' },
         terminationGracePeriodSeconds: 1,
+        ...(spec.policy ? { podManagementPolicy: spec.policy } : {}),
       },
     ],
   };
@@ -154,10 +159,23 @@ function runbooksFor(cr: () => KubeObject) {
 async function operate(
   name: string,
   done: (observed: ObservedGroup) => boolean,
-  opts: { crash?: boolean; onReconcile?: (cr: KubeObject) => Promise<void> } = {},
+  opts: {
+    crash?: boolean;
+    onReconcile?: (cr: KubeObject) => Promise<void>;
+    /** Collects the names of the objects the runbooks delete. */
+    deleted?: string[];
+  } = {},
 ): Promise<{ crashes: number; events: RecordedEvents }> {
   const crashState = { writes: 0, next: 1, gap: 0, enabled: opts.crash === true, crashes: 0 };
-  const c = crashing(client, crashState);
+  const crashable = crashing(client, crashState);
+  const c: ClusterClient = {
+    ...crashable,
+    delete: async (ref, o) => {
+      const gone = await crashable.delete(ref, o);
+      opts.deleted?.push(`${ref.kind}/${ref.name}`);
+      return gone;
+    },
+  };
   const events = new RecordedEvents();
   const newEngine = () => new RunbookEngine({ client: c, events, pollIntervalMs: 40, promptRequeueMs: 1 });
   let engine = newEngine();
@@ -327,6 +345,65 @@ describe('membership runbooks on the local cluster', () => {
     // scaling up again must not reuse that stale claim (SimDb fails loudly if its data comes back)
     await setSpec('gamma', { replicas: 4 });
     await operate('gamma', readyMembers(4));
+    expect(db.violations).toEqual([]);
+  }, 60_000);
+
+  it('forced rollback: a member stuck not-ready on a bad template is deleted once the template is reverted', async () => {
+    db.brokenVersions.add('bad');
+    await createDb('delta', { replicas: 3, version: '1', policy: 'OrderedReady' });
+    await operate('delta', readyMembers(3));
+    const sts = await client.get({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      namespace: 'default',
+      name: 'delta',
+    });
+    expect(sts?.spec).toMatchObject({
+      podManagementPolicy: 'OrderedReady',
+      updateStrategy: { type: 'OnDelete' },
+    });
+    const mark = db.history.length;
+    const deleted: string[] = [];
+    let stuckSince: number | undefined;
+    let reverted = false;
+    await setSpec('delta', { version: 'bad' });
+    await operate('delta', readyMembers(3, '1'), {
+      deleted,
+      onReconcile: async (cr) => {
+        if (reverted) return;
+        // the first member restarted on the bad template and stays not ready: the update is stuck
+        if (!db.history.slice(mark).includes('start delta-2 bad')) return;
+        stuckSince ??= Date.now();
+        const pod = await client.get({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          namespace: 'default',
+          name: 'delta-2',
+        });
+        const ready = (
+          pod?.status as { conditions?: { type: string; status: string }[] } | undefined
+        )?.conditions?.find((c) => c.type === 'Ready')?.status;
+        expect(ready).not.toBe('True');
+        if (Date.now() - stuckSince < 500) return;
+        expect(operationOf(cr)).toMatchObject({ kind: 'RollingUpdate', step: 'UpdateMembers' });
+        reverted = true;
+        await setSpec('delta', { version: '1' });
+      },
+    });
+    expect(reverted).toBe(true);
+    const life = db.history.slice(mark).filter((h) => /^(start|stop) delta-/.test(h));
+    // delta-2: restarted on the bad template, then deleted by the runbook and back on the good one;
+    // the other members were never touched
+    expect(life).toEqual(['stop delta-2', 'start delta-2 bad', 'stop delta-2', 'start delta-2 1']);
+    expect(deleted.filter((d) => d === 'Pod/delta-2')).toHaveLength(2);
+    expect(deleted.filter((d) => d.startsWith('Pod/') && d !== 'Pod/delta-2')).toEqual([]);
+    const cr = (await client.get({
+      apiVersion: 'test.opkit.dev/v1',
+      kind: 'SimDb',
+      namespace: 'default',
+      name: 'delta',
+    }))!;
+    expect(operationOf(cr)).toBeUndefined();
     expect(db.violations).toEqual([]);
   }, 60_000);
 });

@@ -9,11 +9,17 @@
  *
  * A joining member is caught up (and ready) `joinMs` after it is both announced and running.
  * Every broken rule is recorded in `violations` (the tests assert it stays empty) and answered 500.
+ * A member on a version in `brokenVersions` runs but never reports ready (a bad image or config).
  */
 import { mkdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import type { SimulatedBehaviour, SimulatedContainerContext } from '../../local-cluster/src/runtime/index.js';
+import type { SimulatedRuntime } from '@opkit/local-cluster';
+
+// @opkit/local-cluster exports the SimulatedRuntime class but not its option types: derive them
+type SimulatedRuntimeOptions = NonNullable<ConstructorParameters<typeof SimulatedRuntime>[0]>;
+type SimulatedContainerContext = Parameters<NonNullable<SimulatedRuntimeOptions['behaviour']>>[0];
+type SimulatedBehaviour = ReturnType<NonNullable<SimulatedRuntimeOptions['behaviour']>>;
 
 export const SIMDB_PORT = 7000;
 
@@ -50,6 +56,8 @@ export class SimDb {
   readonly leaders = new Map<string, string>();
   /** Stop checking rules (cluster teardown). */
   closing = false;
+  /** Versions (image tags) whose members start but never become ready: a bad template. */
+  readonly brokenVersions = new Set<string>();
 
   constructor(readonly opts: { joinMs: number; leaveMs: number }) {}
 
@@ -217,7 +225,7 @@ export class SimDb {
           server!.listen(SIMDB_PORT, ctx.podIP, () => resolve());
         });
       },
-      ready: () => this.ready(name),
+      ready: () => !this.brokenVersions.has(version) && this.ready(name),
       stop: async () => {
         this.running.delete(name);
         this.history.push(`stop ${name}`);

@@ -57,6 +57,12 @@ export {
   type WriteOptions,
 } from './kube-client.js';
 export { parseLabelSelector, type LabelMatcher } from './label-selector.js';
+export {
+  MeteredTransport,
+  noopRestClientMetrics,
+  type RestClientMetrics,
+  type RestRequestResult,
+} from './rest-client-metrics.js';
 export { RESTMapper, type RESTMapperOptions, type RESTMapping } from './rest-mapper.js';
 export { KubeConfigTransport, type RestRequest, type RestResponse, type RestTransport } from './transport.js';
 export {

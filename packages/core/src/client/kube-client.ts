@@ -7,6 +7,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { Readable } from 'node:stream';
 import { JsonLineDecoder } from './json-lines.js';
 import { RESTMapper, type RESTMapperOptions, type RESTMapping } from './rest-mapper.js';
+import { MeteredTransport, type RestClientMetrics } from './rest-client-metrics.js';
 import { KubeConfigTransport, type RestRequest, type RestResponse, type RestTransport } from './transport.js';
 import type { GroupVersionKind, KubeObject, ObjectList, Status, WatchEvent } from './types.js';
 import { gvkOf } from './types.js';
@@ -146,21 +147,33 @@ export interface KubeClientOptions {
   transport?: RestTransport;
   /** Options of the RESTMapper built from discovery. */
   restMapper?: RESTMapperOptions;
+  /**
+   * Receives every request's method, host, status code and latency (client-go's REST client
+   * metrics). Default: none. More can be attached later with {@link KubeClient.observeRequests}.
+   */
+  metrics?: RestClientMetrics;
 }
 
 /** A Kubernetes API client over any GroupVersionKind. */
 export class KubeClient {
   readonly kubeConfig: KubeConfig;
+  /** The transport as given (unmetered); the client sends through a metering wrapper of it. */
   readonly transport: RestTransport;
   readonly restMapper: RESTMapper;
   /** Namespace used for namespaced kinds when a call names none: the context's, else `default`. */
   readonly defaultNamespace: string;
   readonly fieldManager: string;
+  /** Where requests are reported; empty by default (no metrics, no global state). */
+  private readonly metricsSinks = new Set<RestClientMetrics>();
+  /** {@link transport} reporting to {@link metricsSinks}: what every call goes through. */
+  private readonly metered: RestTransport;
 
   constructor(opts: KubeClientOptions) {
     this.kubeConfig = opts.kubeConfig;
     this.transport = opts.transport ?? new KubeConfigTransport(opts.kubeConfig, opts.userAgent);
-    this.restMapper = new RESTMapper(this.transport, opts.restMapper);
+    if (opts.metrics) this.metricsSinks.add(opts.metrics);
+    this.metered = new MeteredTransport(this.transport, serverHost(opts.kubeConfig), () => this.metricsSinks);
+    this.restMapper = new RESTMapper(this.metered, opts.restMapper);
     this.fieldManager = opts.fieldManager ?? 'opkit';
     const context = opts.kubeConfig.getContextObject(opts.kubeConfig.getCurrentContext());
     this.defaultNamespace = context?.namespace || 'default';
@@ -185,6 +198,15 @@ export class KubeClient {
     const kc = new KubeConfig();
     kc.loadFromString(yaml);
     return new KubeClient({ ...opts, kubeConfig: kc });
+  }
+
+  /**
+   * Reports every request from now on to `metrics` too (a manager attaches its registry's REST
+   * client collectors this way). Returns a function that detaches it.
+   */
+  observeRequests(metrics: RestClientMetrics): () => void {
+    this.metricsSinks.add(metrics);
+    return () => void this.metricsSinks.delete(metrics);
   }
 
   /** Reads one object. */
@@ -248,7 +270,7 @@ export class KubeClient {
     const limit = opts.pageSize ?? 500;
     const fetchPage = (cont: string | undefined, first: boolean): InFlightPage => {
       const ctrl = linkedAbortController(opts.signal);
-      const response = this.transport.request({
+      const response = this.metered.request({
         method: 'GET',
         path,
         query: {
@@ -448,7 +470,7 @@ export class KubeClient {
     const m = await this.restMapper.mappingFor(gvk);
     let res: Readable;
     try {
-      res = await this.transport.stream({
+      res = await this.metered.stream({
         method: 'GET',
         path: this.path(m, opts.namespace ?? '', undefined, undefined, true),
         query: {
@@ -534,8 +556,19 @@ export class KubeClient {
   }
 
   private async json<T>(req: RestRequest): Promise<T> {
-    const res = await this.transport.request(req);
+    const res = await this.metered.request(req);
     return JSON.parse(res.body.toString('utf8')) as T;
+  }
+}
+
+/** The `host:port` of the current cluster's server (client-go's `host` label); `''` when unknown. */
+function serverHost(kc: KubeConfig): string {
+  const server = kc.getCurrentCluster()?.server;
+  if (!server) return '';
+  try {
+    return new URL(server).host;
+  } catch {
+    return '';
   }
 }
 

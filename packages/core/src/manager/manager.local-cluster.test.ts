@@ -87,6 +87,39 @@ describe('Manager on a LocalCluster', () => {
     expect(manager.phase).toBe('stopped');
   });
 
+  it("counts its client's requests on /metrics as rest_client_requests_total", async () => {
+    const client = KubeClient.fromYaml(suite.cluster.kubeconfig);
+    const manager = Manager.create({ ...base(), client, namespaces: ['team-a'] });
+    let reconciled = 0;
+    manager.add(controllerFor('v1/ConfigMap').complete(reconcilerFrom(async () => void reconciled++)));
+    const stop = new AbortController();
+    const run = manager.start(stop.signal);
+    await eventually(() => manager.phase === 'running', 'the manager running');
+    await client.create(cm('counted', 'team-a'));
+    await client.get({ group: '', version: 'v1', kind: 'ConfigMap' }, 'counted', { namespace: 'team-a' });
+    await eventually(() => reconciled > 0, 'a reconcile');
+    const host = new URL(suite.cluster.kubeconfig.match(/server: (\S+)/)![1]!).host;
+    const text = await (await fetch(`http://${manager.addresses.metrics}/metrics`)).text();
+    const count = (code: string, method: string): number =>
+      Number(
+        new RegExp(
+          `^rest_client_requests_total\\{code="${code}",method="${method}",host="${host}"\\} (\\d+)$`,
+          'm',
+        ).exec(text)?.[1] ?? 0,
+      );
+    expect(count('200', 'GET')).toBeGreaterThanOrEqual(2); // discovery, list, the get
+    expect(count('201', 'POST')).toBe(1);
+    expect(text).toMatch(/^rest_client_request_duration_seconds_count\{verb="GET",host="[^"]+"\} \d+$/m);
+    stop.abort();
+    await run;
+    // stopped: the client reports to the manager's registry no more
+    await client.get({ group: '', version: 'v1', kind: 'ConfigMap' }, 'counted', { namespace: 'team-a' });
+    const after = (await manager.metricsRegistry.getSingleMetricAsString('rest_client_requests_total')) ?? '';
+    expect(after).toContain(
+      `rest_client_requests_total{code="200",method="GET",host="${host}"} ${count('200', 'GET')}`,
+    );
+  });
+
   it('watches only the configured namespaces', async () => {
     await suite.client.create(cm('a1', 'team-a'));
     await suite.client.create(cm('b1', 'team-b'));

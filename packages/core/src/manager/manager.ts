@@ -12,7 +12,7 @@ import { EventRecorder } from '../events/index.js';
 import { ProbeServer, ping, type ProbeServerAddresses } from '../healthz/index.js';
 import { LeaderElector, LeaseLock, leaseClientFor, type LeaseClient } from '../leaderelection/index.js';
 import { createLogger, type Logger } from '../log/index.js';
-import { createMetricsRegistry } from '../metrics/index.js';
+import { createMetricsRegistry, restClientMetrics } from '../metrics/index.js';
 import type { Reconciler } from '../reconcile/index.js';
 import { NamespacedInformerProvider } from './namespaced-informers.js';
 import { ManagerTokens } from './tokens.js';
@@ -35,6 +35,13 @@ export interface LeaderElectionOptions {
   releaseOnCancel?: boolean;
   /** Replaces the Lease client (tests, or a separate client for leader election). */
   leaseClient?: LeaseClient;
+  /** Called when this replica becomes leader, before the leader-only controllers start. */
+  onStartedLeading?: () => void;
+  /**
+   * Called when this replica has stopped leading: its leader-only controllers have stopped (or
+   * their grace of leaseDuration − renewDeadline ran out), before the Lease is released.
+   */
+  onStoppedLeading?: () => void;
 }
 
 /** Options of {@link Manager.create}; every field has a default. */
@@ -105,6 +112,9 @@ export type ManagerPhase = 'created' | 'starting' | 'running' | 'stopping' | 'st
  *    timeout), releases the lease, stops informers and servers, and resolves.
  *
  * Readiness (`/readyz`): caches synced and, with leader election, the elector campaigning or leading.
+ *
+ * While it runs, every request of its client is counted on its registry
+ * (`rest_client_requests_total`, `rest_client_request_duration_seconds`).
  */
 export class Manager {
   /** The container resolving reconcilers and their dependencies. */
@@ -213,6 +223,7 @@ export class Manager {
     let failure: unknown;
     let leaderRun: Promise<void> | undefined;
     const controllerRuns: Promise<void>[] = [];
+    const detachClientMetrics = this.client.observeRequests(restClientMetrics(this.metricsRegistry));
     try {
       this.addProbes();
       const addresses = await this.probeServer.start();
@@ -287,6 +298,7 @@ export class Manager {
       await this.informers.shutdown().catch(() => undefined);
       await this.eventRecorder.flush();
       await this.probeServer.stop().catch(() => undefined);
+      detachClientMetrics();
       this.currentPhase = 'stopped';
       log.info('manager stopped');
     }
@@ -355,8 +367,10 @@ export class Manager {
       clock: this.clock,
       logger: this.logger,
       metricsRegistry: this.metricsRegistry,
+      onStoppedLeading: le.onStoppedLeading,
       onStartedLeading: async (signal) => {
         this.leading = true;
+        le.onStartedLeading?.();
         this.logger.info('became leader; starting leader-only controllers');
         signal.addEventListener('abort', () => (this.leading = false), { once: true });
         await lead(signal);

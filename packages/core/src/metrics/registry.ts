@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RestClientMetrics } from '../client/index.js';
 
 /** Options of {@link createMetricsRegistry}. */
 export interface MetricsRegistryOptions {
@@ -118,4 +119,53 @@ export function leaderElectionMetrics(registry: Registry): Gauge<'name'> {
         registers: [registry],
       }),
   );
+}
+
+/**
+ * Buckets of `rest_client_request_duration_seconds`, as k8s.io/component-base
+ * metrics/prometheus/restclient/metrics.go registers it for client-go.
+ */
+export const REST_CLIENT_DURATION_BUCKETS: readonly number[] = [
+  0.005, 0.025, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0,
+];
+
+/**
+ * The REST client collectors on `registry`, as a {@link RestClientMetrics} hook for a
+ * `KubeClient`: `rest_client_requests_total{code,method,host}` (as controller-runtime
+ * pkg/metrics/client_go_adapter.go registers it) and
+ * `rest_client_request_duration_seconds{verb,host}` (client-go's RequestLatency as
+ * k8s.io/component-base registers it; current controller-runtime leaves latency out). Registered
+ * once per registry; later calls share the collectors.
+ */
+export function restClientMetrics(registry: Registry): RestClientMetrics {
+  const registers = [registry];
+  const requests = existing(
+    registry,
+    'rest_client_requests_total',
+    () =>
+      new Counter({
+        name: 'rest_client_requests_total',
+        help: 'Number of HTTP requests, partitioned by status code, method, and host.',
+        labelNames: ['code', 'method', 'host'],
+        registers,
+      }),
+  );
+  const duration = existing(
+    registry,
+    'rest_client_request_duration_seconds',
+    () =>
+      new Histogram({
+        name: 'rest_client_request_duration_seconds',
+        help: 'Request latency in seconds. Broken down by verb, and host.',
+        labelNames: ['verb', 'host'],
+        buckets: [...REST_CLIENT_DURATION_BUCKETS],
+        registers,
+      }),
+  );
+  return {
+    observeRequest(r) {
+      requests.inc({ code: r.code, method: r.method, host: r.host });
+      duration.observe({ verb: r.method, host: r.host }, r.durationSeconds);
+    },
+  };
 }
