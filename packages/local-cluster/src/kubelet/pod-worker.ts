@@ -595,7 +595,8 @@ export class PodWorker {
     }
     this.queueStatus();
     await this.flushStatus();
-    if (this.host.timings.podCleanupMs) await new Promise((r) => setTimeout(r, this.host.timings.podCleanupMs));
+    if (this.host.timings.podCleanupMs)
+      await new Promise((r) => setTimeout(r, this.host.timings.podCleanupMs));
     if (this.stopped) return;
     try {
       const podType = this.host.core.typeOf('', 'v1', 'pods');
