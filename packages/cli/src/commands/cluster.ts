@@ -1,5 +1,5 @@
 /**
- * `opkit cluster start|stop|status`: the local cluster from the shell.
+ * `opkit cluster start|stop|status|fault`: the local cluster from the shell.
  * `start` runs in the foreground, writes a kubeconfig and a state file (so `stop`/`status` from
  * another shell find it), and stops cleanly on Ctrl-C / SIGTERM.
  */
@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { LocalCluster } from '@opkit/local-cluster';
 import { followPodActivity } from '../pod-activity/index.js';
+import { faultCommand } from './fault/index.js';
 import type { Terminal } from '../terminal/index.js';
 import { formatOutput, outputOption, type OutputFormat } from './output.js';
 
@@ -212,6 +213,8 @@ Examples:
       }
       term.success('stopped');
     });
+
+  cluster.addCommand(faultCommand(term));
 
   return cluster;
 }

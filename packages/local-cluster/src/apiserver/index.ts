@@ -13,6 +13,8 @@ export type {
   FieldValidation,
   KubeList,
   ListOptions,
+  NonResourceHandler,
+  NonResourceRequest,
   PodExecOptions,
   PodExecSession,
   PodExecutor,

@@ -31,6 +31,7 @@ import type {
   DeleteOptions,
   FieldValidation,
   KubeList,
+  NonResourceHandler,
   PodExecOptions,
   PodExecutor,
   PodLogStreamer,
@@ -68,6 +69,12 @@ export interface ApiServerOptions {
    * 400 that says no kubelet runs pods here.
    */
   podExec?: PodExecutor;
+  /**
+   * Extra non-resource paths, by path prefix (e.g. `/opkit/v1/faults`): served after authentication
+   * and authorized as kube-apiserver authorizes non-resource requests (verb = the lower-case HTTP
+   * method, the request path), never listed in discovery. LocalCluster serves its faults here.
+   */
+  nonResourceHandlers?: Record<string, NonResourceHandler>;
 }
 
 /** A running server. */
@@ -510,12 +517,42 @@ class RequestHandler {
         return;
       }
       if (!user) throw errors.unauthorized();
+      const extra = this.nonResourceHandler(path);
+      if (extra) {
+        await this.serveNonResource(req, res, method, path, url.searchParams, user, extra);
+        return;
+      }
       const route = this.route(path);
       if (!route) throw errors.noRoute();
       await this.serveResource(req, res, method, route, url.searchParams, user, warnings);
     } catch (e) {
       this.sendError(res, e, warnings);
     }
+  }
+
+  private nonResourceHandler(path: string): NonResourceHandler | undefined {
+    for (const [prefix, handler] of Object.entries(this.opts.nonResourceHandlers ?? {})) {
+      if (path === prefix || path.startsWith(`${prefix}/`)) return handler;
+    }
+    return undefined;
+  }
+
+  private async serveNonResource(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    user: UserInfo,
+    handler: NonResourceHandler,
+  ): Promise<void> {
+    // a non-resource request's verb is the lower-case HTTP method (k8s.io/apiserver/pkg/endpoints/request/requestinfo.go)
+    if (!this.authorized(user, { verb: method.toLowerCase(), path, resourceRequest: false }))
+      throw this.forbiddenPath(user, path, method);
+    const body = method === 'GET' || method === 'HEAD' ? {} : this.parseJson(await this.readBody(req));
+    const result = await handler({ method, path, query, body, user });
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(result ?? {}));
   }
 
   private authenticate(req: http.IncomingMessage): UserInfo | undefined {

@@ -139,3 +139,22 @@ export interface PodExecutor {
   /** Throws the ApiError `exec` would throw, without running anything (used to answer a refused SPDY request). */
   check?(namespace: string, pod: string, opts: PodExecOptions): void | Promise<void>;
 }
+
+/** A request to a non-resource path served by a {@link NonResourceHandler}. */
+export interface NonResourceRequest {
+  /** Upper-case HTTP method. */
+  method: string;
+  /** The whole path, e.g. `/opkit/v1/faults/kill`. */
+  path: string;
+  query: URLSearchParams;
+  /** The JSON body (`{}` when empty). */
+  body: unknown;
+  user: UserInfo;
+}
+
+/**
+ * Serves an embedder's non-resource path (kube-apiserver serves such paths, e.g. `/healthz` or
+ * `/metrics`, outside every API group, so they never show in discovery). Resolves to the JSON
+ * response body (status 200); throws an ApiError for an error Status.
+ */
+export type NonResourceHandler = (request: NonResourceRequest) => Promise<unknown>;

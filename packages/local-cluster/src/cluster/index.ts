@@ -30,6 +30,9 @@ import { silentLogger, type Logger } from '../logging/index.js';
 import { ResourceRegistry } from '../registry/index.js';
 import { ObjectStore } from '../storage/index.js';
 import { createServingCertificates, type ServingCertificates } from '../tls/index.js';
+import { FAULTS_PATH, faultsEndpoint } from './faults-endpoint.js';
+
+export { FAULTS_PATH, type FaultName, type FaultRequests, type FaultResult } from './faults-endpoint.js';
 
 /** Options of {@link LocalCluster.start}; every field has a default. */
 export interface LocalClusterOptions {
@@ -161,13 +164,18 @@ export class LocalCluster {
       ...(options.authorize ? { authorize: options.authorize } : {}),
       logger,
       ...(options.nodes === false ? {} : { podLogs, podExec }),
+      nonResourceHandlers: { [FAULTS_PATH]: faultsEndpoint(api, () => started.agents?.faults) },
     });
     const gc = new GarbageCollector(api, { logger });
     await gc.start();
     // Volumes (hostPath PVs) live beside the data when it persists; in a scratch dir otherwise.
     const scratchDir = options.dataDir ? undefined : await mkdtemp(path.join(os.tmpdir(), 'opkit-cluster-'));
     const stateDir = options.dataDir ?? scratchDir ?? os.tmpdir();
-    const controllers = await startControllers(api, { volumesDir: path.join(stateDir, 'volumes'), logger });
+    const controllers = await startControllers(api, {
+      volumesDir: path.join(stateDir, 'volumes'),
+      logger,
+      ...(identity.certs ? { rootCaCert: identity.certs.caCert } : {}),
+    });
     const agents =
       options.nodes === false
         ? undefined

@@ -2,7 +2,8 @@
  * The simulated kube-controller-manager of the local cluster: the controllers that turn workload
  * objects into pods, claims, volumes and endpoints, as the real ones do (StatefulSet, Deployment,
  * ReplicaSet, Endpoints, EndpointSlice, Service clusterIPs, PersistentVolume binding and
- * provisioning, PodDisruptionBudget status), plus the Eviction subresource's rules
+ * provisioning, PodDisruptionBudget status, the root CA ConfigMap and `default` ServiceAccount of
+ * every namespace), Events from them, plus the Eviction subresource's rules
  * ({@link evictPod}). Pod status is not theirs: the kubelet simulation owns it.
  */
 import type { ApiCore } from '../apiserver/index.js';
@@ -23,6 +24,7 @@ import { EndpointsController, EndpointSliceController } from './endpoints/index.
 import { ClusterIpController } from './service/index.js';
 import { StatefulSetController } from './statefulset/index.js';
 import { PersistentVolumeController } from './volume/index.js';
+import { DefaultServiceAccountController, RootCaPublisher } from './namespace/index.js';
 
 export { evictPod } from './disruption/index.js';
 export {
@@ -37,6 +39,8 @@ export {
 export { POD_INDEX_LABEL, POD_NAME_LABEL, REVISION_LABEL } from './statefulset/index.js';
 export { POD_TEMPLATE_HASH_LABEL } from './deployment/index.js';
 export { DEFAULT_STORAGE_CLASS, LOCAL_PROVISIONER } from './volume/index.js';
+export { ROOT_CA_CONFIG_MAP, DEFAULT_SERVICE_ACCOUNT } from './namespace/index.js';
+export { recordEvent, type EventType } from './runtime/index.js';
 
 /** Options of {@link startControllers}; every field has a default. */
 export interface ControllersOptions {
@@ -51,6 +55,11 @@ export interface ControllersOptions {
   retryBaseMs?: number;
   /** Longest retry delay (ms). Default 10 000. */
   retryMaxMs?: number;
+  /**
+   * The cluster's CA certificate (PEM): the root-ca-cert-publisher writes it into every namespace as
+   * ConfigMap `kube-root-ca.crt` (key `ca.crt`). Without it (plain HTTP) that controller does not run.
+   */
+  rootCaCert?: string;
   /** Which controllers run. Default: all. */
   controllers?: ControllerName[];
 }
@@ -64,7 +73,9 @@ export type ControllerName =
   | 'endpointslice'
   | 'service-ip'
   | 'persistentvolume'
-  | 'disruption';
+  | 'disruption'
+  | 'root-ca-cert-publisher'
+  | 'serviceaccount';
 
 /** Running controllers. */
 export interface RunningControllers {
@@ -95,6 +106,8 @@ export async function startControllers(
       'service-ip',
       'persistentvolume',
       'disruption',
+      'root-ca-cert-publisher',
+      'serviceaccount',
     ],
   );
   const definitions: ControllerDefinition[] = [];
@@ -113,6 +126,9 @@ export async function startControllers(
     definitions.push(volumes);
   }
   if (wanted.has('disruption')) definitions.push(new DisruptionController(ctx));
+  if (wanted.has('root-ca-cert-publisher') && opts.rootCaCert)
+    definitions.push(new RootCaPublisher(ctx, opts.rootCaCert));
+  if (wanted.has('serviceaccount')) definitions.push(new DefaultServiceAccountController(ctx));
   const loops = definitions.map(
     (d) =>
       new ControllerLoop(d, core.store, {

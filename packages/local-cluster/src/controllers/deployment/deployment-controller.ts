@@ -27,6 +27,7 @@ import {
   writeStatus,
   type ControllerContext,
   type ControllerDefinition,
+  recordEvent,
 } from '../runtime/index.js';
 
 /** apps/v1 DefaultDeploymentUniqueLabelKey. */
@@ -34,6 +35,9 @@ export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
 const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 const DESIRED_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/desired-replicas';
 const MAX_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/max-replicas';
+
+/** The component name of the Deployment controller's Events. */
+const DEPLOYMENT_CONTROLLER = 'deployment-controller';
 
 interface PodTemplate {
   metadata?: { labels?: Record<string, string>; [k: string]: unknown };
@@ -289,11 +293,22 @@ export class DeploymentController implements ControllerDefinition {
         spec: { replicas, minReadySeconds: spec.minReadySeconds ?? 0, selector, template: rsTemplate },
       };
       try {
-        return view(
+        const created = view(
           await this.ctx.core.create(this.ctx.types.replicaSets, namespace, body, {
             fieldManager: CONTROLLER_MANAGER,
           }),
         );
+        // getNewReplicaSet (sync.go)
+        if (replicas > 0)
+          await recordEvent(
+            this.ctx,
+            DEPLOYMENT_CONTROLLER,
+            d,
+            'Normal',
+            'ScalingReplicaSet',
+            `Scaled up replica set ${body.metadata.name ?? ''} from 0 to ${replicas}`,
+          );
+        return created;
       } catch (e) {
         if (!(e instanceof ApiError && e.code === 409 && e.reason === 'AlreadyExists')) throw e;
         // a hash collision with a different template: bump status.collisionCount and try another name
@@ -321,7 +336,7 @@ export class DeploymentController implements ControllerDefinition {
         rs.obj.metadata.namespace ?? '',
         rs.obj.metadata.name ?? '',
       ) ?? rs.obj;
-    void d;
+    const from = (obj.spec as { replicas?: number } | undefined)?.replicas ?? 0;
     await this.ctx.core.update(
       this.ctx.types.replicaSets,
       obj.metadata.namespace ?? '',
@@ -340,6 +355,16 @@ export class DeploymentController implements ControllerDefinition {
       },
       { fieldManager: CONTROLLER_MANAGER },
     );
+    // scaleReplicaSet (sync.go): only when the size changed
+    if (from !== to)
+      await recordEvent(
+        this.ctx,
+        DEPLOYMENT_CONTROLLER,
+        d,
+        'Normal',
+        'ScalingReplicaSet',
+        `Scaled ${from < to ? 'up' : 'down'} replica set ${obj.metadata.name ?? ''} from ${from} to ${to}`,
+      );
   }
 
   /** cleanupDeployment: old ReplicaSets at zero replicas beyond revisionHistoryLimit, oldest first. */

@@ -19,6 +19,7 @@ import {
   msUntilAvailable,
   objectKey,
   podPhase,
+  recordEvent,
   selectorMatcher,
   splitKey,
   writeStatus,
@@ -26,6 +27,9 @@ import {
   type ControllerDefinition,
   type ReconcileResult,
 } from '../runtime/index.js';
+
+/** The component name of the ReplicaSet controller's Events. */
+const REPLICASET_CONTROLLER = 'replicaset-controller';
 
 /** controller.BurstReplicas: most pods created or deleted in one sync. */
 const BURST_REPLICAS = 500;
@@ -102,6 +106,15 @@ export class ReplicaSetController implements ControllerDefinition {
             pod.metadata.name ?? '',
             pod.metadata.uid,
           );
+          // RealPodControl.DeletePod (controller_utils.go)
+          await recordEvent(
+            this.ctx,
+            REPLICASET_CONTROLLER,
+            rs,
+            'Normal',
+            'SuccessfulDelete',
+            `Deleted pod: ${pod.metadata.name ?? ''}`,
+          );
         }
       }
     }
@@ -151,6 +164,27 @@ export class ReplicaSetController implements ControllerDefinition {
           this.ctx.core.create(this.ctx.types.pods, namespace, body(), { fieldManager: CONTROLLER_MANAGER }),
         ),
       );
+      // RealPodControl.createPods (controller_utils.go): one Event per pod
+      for (const r of results) {
+        if (r.status === 'fulfilled')
+          await recordEvent(
+            this.ctx,
+            REPLICASET_CONTROLLER,
+            rs,
+            'Normal',
+            'SuccessfulCreate',
+            `Created pod: ${r.value.metadata.name ?? ''}`,
+          );
+        else
+          await recordEvent(
+            this.ctx,
+            REPLICASET_CONTROLLER,
+            rs,
+            'Warning',
+            'FailedCreate',
+            `Error creating: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`,
+          );
+      }
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       remaining -= batch;

@@ -5,6 +5,7 @@
  */
 export { systemClock, type Clock } from './clock.js';
 export { WorkQueue } from './work-queue.js';
+export { recordEvent, type EventType } from './events.js';
 export {
   ControllerLoop,
   objectKey,

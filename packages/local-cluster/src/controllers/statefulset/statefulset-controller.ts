@@ -37,6 +37,7 @@ import {
   msUntilAvailable,
   objectKey,
   podPhase,
+  recordEvent,
   scaledValue,
   splitKey,
   type ControllerContext,
@@ -93,6 +94,9 @@ interface StatefulSetStatus {
 }
 
 /** A view of one set during a sync. */
+/** The component name of the StatefulSet controller's Events (source.component). */
+const STATEFULSET_CONTROLLER = 'statefulset-controller';
+
 interface SetView {
   obj: KubeObject;
   name: string;
@@ -462,7 +466,20 @@ export class StatefulSetController implements ControllerDefinition {
   // ------------------------------------------------------------ pods and claims (stateful_pod_control.go)
 
   private async deletePod(set: SetView, pod: KubeObject): Promise<void> {
-    await deleteIgnoringMissing(this.ctx, this.ctx.types.pods, set.namespace, pod.metadata.name ?? '');
+    const name = pod.metadata.name ?? '';
+    await deleteIgnoringMissing(this.ctx, this.ctx.types.pods, set.namespace, name);
+    // recordPodEvent("delete", ...)
+    await this.event(
+      set,
+      'Normal',
+      'SuccessfulDelete',
+      `delete Pod ${name} in StatefulSet ${set.name} successful`,
+    );
+  }
+
+  /** stateful_pod_control.go recordPodEvent / recordClaimEvent: Events on the set, from statefulset-controller. */
+  private event(set: SetView, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    return recordEvent(this.ctx, STATEFULSET_CONTROLLER, set.obj, type, reason, message);
   }
 
   /**
@@ -525,13 +542,26 @@ export class StatefulSetController implements ControllerDefinition {
     // createPersistentVolumeClaims runs before the pod is created (CreateStatefulPod)
     await this.createClaims(set, undefined, ordinal);
     try {
-      return await this.ctx.core.create(this.ctx.types.pods, set.namespace, pod, {
+      const created = await this.ctx.core.create(this.ctx.types.pods, set.namespace, pod, {
         fieldManager: CONTROLLER_MANAGER,
       });
+      await this.event(
+        set,
+        'Normal',
+        'SuccessfulCreate',
+        `create Pod ${podName} in StatefulSet ${set.name} successful`,
+      );
+      return created;
     } catch (e) {
       // a pod of that name still exists (e.g. not yet visible as ours): the next sync sorts it out
       if (e instanceof ApiError && e.code === 409)
         return getObject(this.ctx, this.ctx.types.pods, set.namespace, podName) ?? pod;
+      await this.event(
+        set,
+        'Warning',
+        'FailedCreate',
+        `create Pod ${podName} in StatefulSet ${set.name} failed error: ${e instanceof Error ? e.message : String(e)}`,
+      );
       throw e;
     }
   }
@@ -559,12 +589,27 @@ export class StatefulSetController implements ControllerDefinition {
       };
       const owners = this.desiredClaimOwners(set, claim, pod, ordinal);
       if (owners.length) claim.metadata.ownerReferences = owners;
+      const podName = `${set.name}-${ordinal}`;
       try {
         await this.ctx.core.create(this.ctx.types.pvcs, set.namespace, claim, {
           fieldManager: CONTROLLER_MANAGER,
         });
+        await this.event(
+          set,
+          'Normal',
+          'SuccessfulCreate',
+          `create Claim ${name} Pod ${podName} in StatefulSet ${set.name} success`,
+        );
       } catch (e) {
-        if (!(e instanceof ApiError && e.code === 409)) throw e;
+        if (!(e instanceof ApiError && e.code === 409)) {
+          await this.event(
+            set,
+            'Warning',
+            'FailedCreate',
+            `create Claim ${name} for Pod ${podName} in StatefulSet ${set.name} failed error: ${e instanceof Error ? e.message : String(e)}`,
+          );
+          throw e;
+        }
       }
     }
   }
