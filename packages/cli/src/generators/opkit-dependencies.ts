@@ -35,7 +35,11 @@ export function registryDependencies(version: string): OpkitDependencies {
  * in it), so the pair can move together; absolute otherwise, rather than a path climbing to `/`.
  */
 export function sourceDependencies(checkout: string, projectRoot: string): OpkitDependencies {
-  const besideCheckout = !path.relative(path.dirname(checkout), projectRoot).startsWith('..');
+  // Relative paths only where they stay meaningful: a project next to the checkout (the guide's
+  // `opkit init ../my-operator`) or inside it; anywhere else an absolute path.
+  const besideCheckout =
+    path.dirname(path.resolve(projectRoot)) === path.dirname(path.resolve(checkout)) ||
+    !path.relative(checkout, projectRoot).startsWith('..');
   const ref = (dir: string): string => {
     const target = path.join(checkout, dir);
     if (!besideCheckout) return `file:${target.split(path.sep).join('/')}`;
