@@ -99,6 +99,8 @@ const MEMBER_NOT_FOUND = /member not found/i;
 const PEER_URL_EXISTS = /peerURL exists/i;
 const MEMBER_NOT_LEARNER = /can only promote a learner member|member is not a learner/i;
 const UNHEALTHY_CLUSTER = /unhealthy cluster/i;
+/** etcd could not confirm a proposal in time; it may or may not have been applied. */
+const PROPOSAL_NOT_CONFIRMED = /request timed out|leader changed|unhealthy cluster/i;
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -265,13 +267,26 @@ export class EtcdMembership {
     });
   }
 
-  /** `etcdctl member remove <id>`. Returns false when the member was not there (already removed). */
-  async memberRemove(id: string): Promise<boolean> {
+  /**
+   * `etcdctl member remove <id>`. Returns false when the member was not there (already removed).
+   * A proposal that timed out ("request timed out", "leader changed": the cluster was busy or electing)
+   * may still have been applied, so it is retried for `retry.timeoutMs` (default 10 s), and a retry that
+   * finds the member gone counts as this call's removal.
+   */
+  async memberRemove(id: string, retry: RetryOptions = {}): Promise<boolean> {
+    let timedOut = false;
     try {
-      await this.withAnyEndpoint('memberRemove', (c) => c.cluster.memberRemove({ ID: id }), isEtcdAnswer);
+      await this.retrying('memberRemove', retry, 10_000, PROPOSAL_NOT_CONFIRMED, async () => {
+        try {
+          await this.withAnyEndpoint('memberRemove', (c) => c.cluster.memberRemove({ ID: id }), isEtcdAnswer);
+        } catch (err) {
+          if (PROPOSAL_NOT_CONFIRMED.test(messageOf(err))) timedOut = true;
+          throw err;
+        }
+      });
       return true;
     } catch (err) {
-      if (MEMBER_NOT_FOUND.test(messageOf(err))) return false;
+      if (MEMBER_NOT_FOUND.test(messageOf(err))) return timedOut;
       throw err;
     }
   }
