@@ -12,7 +12,7 @@ import { generateCommand } from './commands/generate/index.js';
 import { initCommand } from './commands/init/index.js';
 import { processTerminal, type Terminal } from './terminal/index.js';
 
-export type { Terminal } from './terminal/index.js';
+export { recordingTerminal, type RecordingTerminal, type Terminal } from './terminal/index.js';
 
 /** Builds the command tree. */
 export function buildProgram(term: Terminal = processTerminal()): Command {

@@ -7,7 +7,7 @@ import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { main, type Terminal } from '../src/index.js';
+import { main } from '../src/index.js';
 import {
   bundleFiles,
   crdFiles,
@@ -15,25 +15,9 @@ import {
   type CustomResourceDefinitionDocument,
 } from '../src/generators/index.js';
 import { project as etcdProject } from './fixtures.js';
+import { recordingTerminal } from '../src/terminal/index.js';
 
-interface Captured extends Terminal {
-  out: string[];
-  err: string[];
-}
-
-function captureTerminal(): Captured {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    info: (m) => out.push(m),
-    progress: (m) => out.push(m),
-    success: (m) => out.push(m),
-    warn: (m) => err.push(m),
-    fail: (m) => err.push(m),
-  };
-}
+const captureTerminal = recordingTerminal;
 
 /** Every file (dot-files too) under `dir` with its bytes, and every directory, so any change shows. */
 async function snapshot(dir: string): Promise<Record<string, string>> {

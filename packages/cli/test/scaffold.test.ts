@@ -3,30 +3,14 @@ import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { main, type Terminal } from '../src/index.js';
+import { main } from '../src/index.js';
 import { createApiFiles, initFiles, readTemplates, sourceDependencies } from '../src/generators/index.js';
 import { createCommand } from '../src/commands/create/index.js';
 import { initCommand } from '../src/commands/init/index.js';
 import { expectGolden } from './golden.js';
+import { recordingTerminal } from '../src/terminal/index.js';
 
-interface Captured extends Terminal {
-  out: string[];
-  err: string[];
-}
-
-function captureTerminal(): Captured {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    info: (m) => out.push(m),
-    progress: (m) => out.push(m),
-    success: (m) => out.push(m),
-    warn: (m) => err.push(m),
-    fail: (m) => err.push(m),
-  };
-}
+const captureTerminal = recordingTerminal;
 
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });

@@ -29,3 +29,26 @@ export function processTerminal(
     },
   };
 }
+
+/** A terminal that keeps what is printed (tests, and programs that run the CLI in process). */
+export interface RecordingTerminal extends Terminal {
+  /** info, progress and success lines. */
+  out: string[];
+  /** warnings and failures. */
+  err: string[];
+}
+
+/** A {@link RecordingTerminal}: nothing is written anywhere. */
+export function recordingTerminal(): RecordingTerminal {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    info: (m) => out.push(m),
+    progress: (m) => out.push(m),
+    success: (m) => out.push(m),
+    warn: (m) => err.push(m),
+    fail: (m) => err.push(m),
+  };
+}

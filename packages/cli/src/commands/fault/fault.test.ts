@@ -3,27 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LocalCluster, type KubeObject } from '@opkit/local-cluster';
-import { main, type Terminal } from '../../index.js';
+import { main } from '../../index.js';
 import { parseDuration } from './index.js';
+import { recordingTerminal, type RecordingTerminal } from '../../terminal/index.js';
 
-interface Captured extends Terminal {
-  out: string[];
-  err: string[];
-}
-
-function captureTerminal(): Captured {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    info: (m) => out.push(m),
-    progress: (m) => out.push(m),
-    success: (m) => out.push(m),
-    warn: (m) => err.push(m),
-    fail: (m) => err.push(m),
-  };
-}
+const captureTerminal = recordingTerminal;
 
 async function until<T>(what: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -46,7 +30,7 @@ describe('opkit cluster fault', () => {
     ((p?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).some(
       (c) => c.type === 'Ready' && c.status === 'True',
     );
-  const run = async (...argv: string[]): Promise<{ code: number; term: Captured }> => {
+  const run = async (...argv: string[]): Promise<{ code: number; term: RecordingTerminal }> => {
     const term = captureTerminal();
     const code = await main(['cluster', 'fault', ...argv, '--kubeconfig', kubeconfig], term);
     return { code, term };
