@@ -1,8 +1,9 @@
 /**
  * Crash safety on real etcd: the operator is "killed" (its reconciler and runbook engine thrown away
  * and built anew, as a restarted process would) right after EVERY distinct write it makes to the API
- * server — every kill point of every runbook — through bootstrap 0→3, scale 3→5, 5→3 and a rolling
- * upgrade, all on one cluster. Meanwhile a probe writes and reads a key every 200 ms through any
+ * server — every kill point of every runbook — and right after every etcd membership call (member
+ * add, promote, remove: etcd changed, nothing recorded yet), through bootstrap 0→3, scale 3→5, 5→3 and
+ * a rolling upgrade, all on one cluster. No member is ever added or removed twice. Meanwhile a probe writes and reads a key every 200 ms through any
  * member; a round in which no member accepts the write within 3 s is a quorum failure. Every key
  * written must be readable at the end.
  */
@@ -15,6 +16,7 @@ import { Etcd3 } from 'etcd3';
 import { findNssWrapper } from '../../../packages/local-cluster/src/dns/index.js';
 import { EtcdClusterKind, type EtcdCluster } from '../src/api/index.js';
 import { EtcdClusterReconciler } from '../src/controllers/index.js';
+import type { EtcdMembershipChange } from '../src/membership/index.js';
 import { hasEtcd } from './etcd-process.js';
 
 let cluster: LocalCluster | undefined;
@@ -62,7 +64,7 @@ function skip(): boolean {
   return true;
 }
 
-describe('the etcd operator killed at every runbook write', () => {
+describe('the etcd operator killed at every runbook write and after every etcd membership call', () => {
   it('converges through bootstrap, 3→5, 5→3 and an upgrade with quorum kept and every key kept', async () => {
     if (skip()) return;
     cluster = await LocalCluster.start({ nodes: { timings: { timeScale: 0.02 } } });
@@ -91,9 +93,22 @@ describe('the etcd operator killed at every runbook write', () => {
     const seen = new Set<string>();
     const crashes = { count: 0 };
     const client = crashingClient(real, seen, crashes);
+    // killed also right after each etcd membership call returns, before the write that records it
+    const changes: EtcdMembershipChange[] = [];
+    let etcdKills = 0;
+    const afterMembershipChange = (change: EtcdMembershipChange): void => {
+      changes.push(change);
+      const key = `etcd ${change.call} ${change.id}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      crashes.count++;
+      etcdKills++;
+      throw new Crash(`killed after ${key}`);
+    };
     const restart = () =>
       new EtcdClusterReconciler({
         client,
+        afterMembershipChange,
         resolve: (h) => nodes.resolver.lookup(h),
         engine: { pollIntervalMs: 100 },
         etcdTimeoutMs: 1500,
@@ -210,9 +225,28 @@ describe('the etcd operator killed at every runbook write', () => {
       const upgrade = await converge(3, rolledOut);
       expect(upgrade.operations).toEqual(['RollingUpdate']);
       process.stdout.write(
-        `kills: bootstrap ${boot.crashes}, 3→5 ${up.crashes}, 5→3 ${down.crashes}, upgrade ${upgrade.crashes}; probe keys ${written.length}\n`,
+        `kills: bootstrap ${boot.crashes}, 3→5 ${up.crashes}, 5→3 ${down.crashes}, upgrade ${upgrade.crashes} (${etcdKills} after etcd calls); probe keys ${written.length}\n`,
       );
       for (const n of [boot, up, down, upgrade]) expect(n.crashes).toBeGreaterThan(3);
+      // killed after every membership call: 4 adds (main-1..4), 4 promotes, 2 removes (main-4, main-3)
+      expect(etcdKills).toBe(10);
+      const calls = (call: EtcdMembershipChange['call']) => changes.filter((c) => c.call === call);
+      // each member added once: the add that was "lost" by the kill is found in the member list, never repeated
+      const added = calls('memberAdd').filter((c) => c.changed);
+      expect(added).toHaveLength(4);
+      expect(new Set(added.map((c) => c.peerURL)).size).toBe(4);
+      expect(calls('memberAdd').filter((c) => !c.changed)).toEqual([]);
+      expect(calls('memberPromote').filter((c) => c.changed)).toHaveLength(4);
+      // each removal done once and recognised as done after the kill (no second remove of the same id)
+      const removed = calls('memberRemove');
+      expect(removed).toHaveLength(2);
+      expect(removed.every((c) => c.changed)).toBe(true);
+      expect(new Set(removed.map((c) => c.id)).size).toBe(2);
+      // etcd's own view: no duplicate member, no learner left behind
+      const final = (await real.get(ref)) as EtcdCluster;
+      const names = final.status?.members?.map((m) => m.name) ?? [];
+      expect(names.sort()).toEqual(['main-0', 'main-1', 'main-2']);
+      expect(new Set(final.status?.members?.map((m) => m.id)).size).toBe(3);
     } finally {
       probing = false;
       await probe;

@@ -44,13 +44,18 @@ describe('quorum arithmetic', () => {
     expect(assessQuorum([])).toMatchObject({ hasQuorum: false });
   });
 
-  it('allows removing a voter only when a quorum remains', () => {
+  it('allows removing a voter only when a quorum remains, never from 2 voters', () => {
     const v = (healthy: boolean) => ({ learner: false, healthy });
     expect(canRemoveVoter([v(true), v(true), v(true)], true)).toBe(true);
     expect(canRemoveVoter([v(true), v(true), v(false)], false)).toBe(true); // replacing the failed one
     expect(canRemoveVoter([v(true), v(true), v(false)], true)).toBe(false);
     expect(canRemoveVoter([v(true)], true)).toBe(false);
-    expect(canRemoveVoter([v(true), v(true)], true)).toBe(true); // 2 → 1 keeps quorum 1
+    // never from 2 voters: the change needs both votes, and a leaving member failing mid-change strands the survivor
+    expect(canRemoveVoter([v(true), v(true)], true)).toBe(false);
+    expect(canRemoveVoter([v(true), v(false)], false)).toBe(false);
+    // learners do not count: 2 voters + a learner is still a 2-voter cluster
+    expect(canRemoveVoter([v(true), v(true), { learner: true, healthy: true }], true)).toBe(false);
+    expect(canRemoveVoter([v(true), v(true), v(true), v(true)], true)).toBe(true); // 4 → 3
   });
 });
 

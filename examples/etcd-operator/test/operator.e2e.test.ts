@@ -1,8 +1,8 @@
 /**
  * End to end on the local cluster with real etcd: an EtcdCluster of size 3 is bootstrapped (seed
  * alone, then two learner joins), keys written through one member are read through another, a version
- * change rolls one member at a time with the leader last, and a scale-down to 1 removes members
- * highest ordinal first, claims included. The operator is a plain reconcile loop (the manager wiring is not
+ * change rolls one member at a time with the leader last, and a scale-down to 1 removes the highest
+ * ordinal (claim included) and stops at 2 members with ScaleDownBlocked (never from a 2-member cluster). The operator is a plain reconcile loop (the manager wiring is not
  * written yet).
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
@@ -30,7 +30,7 @@ function skip(): boolean {
 }
 
 describe('the etcd operator on the local cluster', () => {
-  it('bootstraps 3 members one at a time, serves keys, rolls a version change leader last, scales down to 1', async () => {
+  it('bootstraps 3 members one at a time, serves keys, rolls a version change leader last, scales 3 → 1 only down to 2', async () => {
     if (skip()) return;
     cluster = await LocalCluster.start({ nodes: { timings: { timeScale: 0.02 } } });
     const kube = KubeClient.fromYaml(cluster.kubeconfig, { fieldManager: 'etcd-operator' });
@@ -58,10 +58,18 @@ describe('the etcd operator on the local cluster', () => {
       }
     }
     const nodes = cluster.nodes;
+    const warnings: string[] = [];
     const reconciler = new EtcdClusterReconciler({
       client,
       resolve: (h) => nodes.resolver.lookup(h),
-      engine: { pollIntervalMs: 100 },
+      engine: {
+        pollIntervalMs: 100,
+        events: {
+          event: async (_o, type, reason) => {
+            if (type === 'Warning') warnings.push(reason);
+          },
+        },
+      },
       etcdTimeoutMs: 1500,
       resyncMs: 100,
     });
@@ -171,19 +179,47 @@ describe('the etcd operator on the local cluster', () => {
     expect(updatedOrder).toEqual(members);
     expect(rolled.status?.readyMembers).toBe(3);
 
-    // scale down to 1: the highest ordinals leave one at a time (member remove, then the pod, then the claim)
+    // asked for 1: the highest ordinal leaves (member remove, then the pod, then the claim), and the
+    // cluster stops at 2 — never removing a voter from a 2-member cluster — saying why on the object
     operations.length = 0;
     await client.patch(ref, { spec: { size: 1 } });
-    const small = await converge(1);
-    expect(operations).toEqual(['ScaleDown:2', 'ScaleDown:1']);
-    expect(small.status?.members?.map((m) => m.name)).toEqual(['main-0']);
+    const blockedAtTwo = async (): Promise<boolean> => {
+      const c = (await client.get(ref)) as EtcdCluster;
+      return (
+        c.status?.conditions?.find((x) => x.type === 'ScaleDownBlocked')?.reason === 'UnsafeMemberRemoval'
+      );
+    };
+    const small = await converge(2, blockedAtTwo);
+    expect(operations).toEqual(['ScaleDown:2']);
+    expect(small.status?.members?.map((m) => m.name).sort()).toEqual(['main-0', 'main-1']);
+    expect(small.status?.conditions?.find((c) => c.type === 'ScaleDownBlocked')).toMatchObject({
+      status: 'True',
+      reason: 'UnsafeMemberRemoval',
+      message: expect.stringMatching(/2-member.*restore/s),
+    });
     const claims = await client.list({ apiVersion: 'v1', kind: 'PersistentVolumeClaim' }, 'default');
-    expect(claims.map((c) => c.metadata.name)).toEqual(['data-main-0']);
+    expect(claims.map((c) => c.metadata.name).sort()).toEqual(['data-main-0', 'data-main-1']);
+    const sts = await client.get({ apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: 'default', name: 'main' });
+    expect((sts?.spec as { replicas?: number }).replicas).toBe(2);
+    // it stays there: more reconciles start nothing
+    for (let i = 0; i < 5; i++) await reconciler.reconcile({ namespace: 'default', name: 'main' });
+    const still = (await client.get(ref)) as EtcdCluster;
+    expect(operationOf(still)).toBeUndefined();
+    expect(still.status?.members).toHaveLength(2);
+    // one Warning Event when it became blocked, not one per reconcile
+    expect(warnings.filter((r) => r === 'UnsafeMemberRemoval')).toHaveLength(1);
     const survivor = new Etcd3({ hosts: `http://${ipOf('main-0')}:2379` });
     try {
       expect(await survivor.get('key-4').string()).toBe('value-4');
     } finally {
       survivor.close();
     }
+
+    // keeping 2 clears the condition
+    await client.patch(ref, { spec: { size: 2 } });
+    const kept = await converge(2, async () => !(await blockedAtTwo()));
+    expect(kept.status?.conditions?.find((c) => c.type === 'ScaleDownBlocked')).toMatchObject({
+      status: 'False',
+    });
   }, 200_000);
 });

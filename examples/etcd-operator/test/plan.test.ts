@@ -5,6 +5,7 @@ import {
   initialClusterForJoin,
   planEtcdOperation,
   scaleDownVictim,
+  UNSAFE_MEMBER_REMOVAL,
   upgradeOrder,
   type EtcdObservation,
   type EtcdObservedMember,
@@ -68,7 +69,7 @@ describe('planEtcdOperation', () => {
     ).toMatchObject({ kind: 'ScaleDown', ordinal: 1, to: 1 });
   });
 
-  it('scales down the highest ordinal, only with every voter healthy, never 2 → 1 with a sick member', () => {
+  it('scales down the highest ordinal, only with every voter healthy, never from 2 voters', () => {
     expect(op(obs({ size: 1 }))).toEqual({ kind: 'ScaleDown', target: 'e', from: 3, to: 2, ordinal: 2 });
     expect(op(obs({ size: 1, members: [member(0), member(1), member(2, { healthy: false })] }))).toBe(
       'MemberUnhealthy',
@@ -76,10 +77,27 @@ describe('planEtcdOperation', () => {
     expect(op(obs({ size: 1, replicas: 2, members: [member(0), member(1, { healthy: false })] }))).toBe(
       'QuorumLost',
     );
-    expect(op(obs({ size: 1, replicas: 2, members: [member(0), member(1)] }))).toMatchObject({
-      kind: 'ScaleDown',
-      ordinal: 1,
-    });
+    // never 2 → 1: blocked with a message saying why and what to do, nothing started
+    const two = planEtcdOperation(obs({ size: 1, replicas: 2, members: [member(0), member(1)] }));
+    expect(two).toMatchObject({ type: 'Blocked', reason: UNSAFE_MEMBER_REMOVAL });
+    expect(two.type === 'Blocked' && two.message).toMatch(/2-member.*spec\.size to 2.*restore/s);
+    // a learner beside the 2 voters does not make it safe; the unwanted learner is removed first
+    expect(
+      op(obs({ size: 1, replicas: 3, members: [member(0), member(1), member(2, { learner: true })] })),
+    ).toMatchObject({ kind: 'ScaleDown', ordinal: 2 });
+    // a version change still rolls a cluster blocked at 2
+    expect(
+      op(
+        obs({
+          size: 1,
+          replicas: 2,
+          members: [member(0), member(1)],
+          revisions: { current: 'a', update: 'b', outdated: ['e-1'] },
+        }),
+      ),
+    ).toMatchObject({ kind: 'RollingUpdate', from: 'a', to: 'b' });
+    // 3 → 2 is allowed (size 1 asks for it): the first step of 3 → 1 goes, the second is refused
+    expect(op(obs({ size: 1 }))).toMatchObject({ kind: 'ScaleDown', ordinal: 2 });
     expect(scaleDownVictim('e', [member(0), member(10), member(2)])?.name).toBe('e-10');
   });
 

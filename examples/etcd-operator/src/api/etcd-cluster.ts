@@ -285,6 +285,11 @@ export const ConditionType = {
   QuorumAtRisk: 'QuorumAtRisk',
   /** False (reason EvenSize) when spec.size is even: allowed, but not recommended. */
   RecommendedSize: 'RecommendedSize',
+  /**
+   * True (reason UnsafeMemberRemoval) while spec.size asks for fewer members than a 2-member cluster
+   * has: etcd is never shrunk from 2 members; the message says what to do instead.
+   */
+  ScaleDownBlocked: 'ScaleDownBlocked',
 } as const;
 
 /**

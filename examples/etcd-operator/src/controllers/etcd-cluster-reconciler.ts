@@ -23,7 +23,7 @@ import {
   type EtcdCondition,
 } from '../api/index.js';
 import { nextBackupTime, takeBackup, type BackupRecord } from '../backup/index.js';
-import { EtcdMembership, type ClusterHealth } from '../membership/index.js';
+import { EtcdMembership, type ClusterHealth, type EtcdMembershipOptions } from '../membership/index.js';
 import {
   INITIAL_CLUSTER_KEY,
   INITIAL_CLUSTER_STATE_KEY,
@@ -36,7 +36,15 @@ import {
   memberPeerURL,
   type BootstrapConfig,
 } from '../manifests/index.js';
-import { etcdRunbooks, planFor, type EtcdRunbookContext } from '../runbooks/index.js';
+import {
+  UNSAFE_MEMBER_REMOVAL,
+  etcdRunbooks,
+  observationOf,
+  planEtcdOperation,
+  planFor,
+  type EtcdDecision,
+  type EtcdRunbookContext,
+} from '../runbooks/index.js';
 
 /** Options of {@link EtcdClusterReconciler}; `client` is required. */
 export interface EtcdClusterReconcilerOptions {
@@ -69,6 +77,11 @@ export interface EtcdClusterReconcilerOptions {
    * and is replaced: removed, its claim wiped, re-added as a learner. Default 3.
    */
   failedRestarts?: number;
+  /**
+   * Called after every etcd membership call (add, promote, remove) returns; a hook that throws aborts
+   * the reconcile right there, as a crashed operator would (crash tests). See {@link EtcdMembershipOptions.afterChange}.
+   */
+  afterMembershipChange?: EtcdMembershipOptions['afterChange'];
 }
 
 const FIELD_MANAGER = 'etcd-operator';
@@ -179,6 +192,7 @@ export class EtcdClusterReconciler {
     let object: KubeObject = cluster;
     let requeueAfter: number | undefined;
     let lastBackup: BackupRecord | undefined;
+    let decision: EtcdDecision | undefined;
     if (!cluster.spec.paused) {
       const outcome = await this.engine.reconcile({
         object,
@@ -187,6 +201,11 @@ export class EtcdClusterReconciler {
         plan: planFor,
       });
       object = outcome.object;
+      if (outcome.idle) {
+        // the planner's refusals are invisible to the engine (no operation): say them on the object
+        decision = planEtcdOperation(observationOf(context, context.failedMembers ?? []));
+        await this.announceBlockedScaleDown(object as EtcdCluster, decision);
+      }
       requeueAfter =
         outcome.result.requeueAfter ?? (outcome.idle ? (this.opts.resyncMs ?? 30_000) : undefined);
       // backups only between operations, with a quorum: a snapshot of a cluster being changed is still
@@ -198,7 +217,7 @@ export class EtcdClusterReconciler {
           requeueAfter = Math.min(requeueAfter ?? backup.nextInMs, backup.nextInMs);
       }
     }
-    await this.writeStatus(object as EtcdCluster, health, selectorOf(group), lastBackup);
+    await this.writeStatus(object as EtcdCluster, health, selectorOf(group), lastBackup, decision);
     return requeueAfter !== undefined ? { requeueAfter } : {};
   }
 
@@ -255,6 +274,7 @@ export class EtcdClusterReconciler {
       endpoints,
       timeoutMs: this.opts.etcdTimeoutMs ?? 3000,
       ...(resolve ? { resolve } : {}),
+      ...(this.opts.afterMembershipChange ? { afterChange: this.opts.afterMembershipChange } : {}),
     });
   }
 
@@ -352,14 +372,23 @@ export class EtcdClusterReconciler {
     );
   }
 
+  /** A Warning Event when a scale-down becomes blocked as unsafe (once per transition, not per resync). */
+  private async announceBlockedScaleDown(cluster: EtcdCluster, decision: EtcdDecision): Promise<void> {
+    if (decision.type !== 'Blocked' || decision.reason !== UNSAFE_MEMBER_REMOVAL) return;
+    const was = cluster.status?.conditions?.find((c) => c.type === ConditionType.ScaleDownBlocked);
+    if (was?.status === 'True' && was.reason === decision.reason) return;
+    await this.opts.engine?.events?.event(cluster, 'Warning', decision.reason, decision.message);
+  }
+
   private async writeStatus(
     cluster: EtcdCluster,
     health: ClusterHealth | undefined,
     selector: string,
     lastBackup?: BackupRecord,
+    decision?: EtcdDecision,
   ): Promise<void> {
     const next: EtcdClusterStatus = {
-      ...statusOf(cluster, health, selector, new Date().toISOString()),
+      ...statusOf(cluster, health, selector, new Date().toISOString(), decision),
       ...(lastBackup ? { lastBackup } : {}),
     };
     const current = cluster.status ?? {};
@@ -416,6 +445,8 @@ export function statusOf(
   health: ClusterHealth | undefined,
   selector: string,
   now: string,
+  /** The planner's decision this reconcile, when it was asked (no operation in progress); else ScaleDownBlocked stays as it is. */
+  decision?: EtcdDecision,
 ): EtcdClusterStatus {
   const op = operationOf(cluster);
   const size = cluster.spec.size ?? 3;
@@ -492,6 +523,10 @@ export function statusOf(
   const degraded = conditions.find((c) => c.type === ConditionType.Degraded);
   if (degraded?.reason === 'InvalidSpec' && degraded.status === 'True')
     set(ConditionType.Degraded, 'False', 'SpecValid', 'the spec is valid');
+  if (decision?.type === 'Blocked' && decision.reason === UNSAFE_MEMBER_REMOVAL)
+    set(ConditionType.ScaleDownBlocked, 'True', decision.reason, decision.message);
+  else if (decision && conditions.some((c) => c.type === ConditionType.ScaleDownBlocked && c.status === 'True'))
+    set(ConditionType.ScaleDownBlocked, 'False', 'ScaleDownSafe', 'no unsafe member removal is asked for');
   const even = evenSizeWarning(size);
   if (even) set(ConditionType.RecommendedSize, 'False', even.reason, even.message);
   else

@@ -78,6 +78,23 @@ export interface EtcdMembershipOptions {
   timeoutMs?: number;
   /** Client port used to reach a member that has not published client URLs yet (derived from its peer URL). Default 2379. */
   clientPort?: number;
+  /**
+   * Called after every membership call returns successfully (before its result reaches the caller). A
+   * hook that throws makes the call throw although etcd applied it: crash tests use that to stop the
+   * operator between a membership change and its record.
+   */
+  afterChange?: (change: EtcdMembershipChange) => void | Promise<void>;
+}
+
+/** One membership call that returned, as {@link EtcdMembershipOptions.afterChange} sees it. */
+export interface EtcdMembershipChange {
+  call: 'memberAdd' | 'memberPromote' | 'memberRemove';
+  /** The member's ID (decimal string). */
+  id: string;
+  /** memberAdd: the added peer URL. */
+  peerURL?: string;
+  /** Whether this call changed etcd (false: it found the change already made, e.g. by a lost earlier attempt). */
+  changed: boolean;
 }
 
 /** A membership call that failed: etcd's answer (or the transport's) as the message, the operation named. */
@@ -221,7 +238,11 @@ export class EtcdMembership {
     retry: RetryOptions = {},
   ): Promise<{ member: EtcdMember; members: EtcdMember[] }> {
     const existing = (await this.memberList()).find((m) => m.peerURLs.includes(peerURL));
-    if (existing) return { member: existing, members: await this.memberList() };
+    if (existing) {
+      const members = await this.memberList();
+      await this.opts.afterChange?.({ call: 'memberAdd', id: existing.id, peerURL, changed: false });
+      return { member: existing, members };
+    }
     const res = await this.retrying('memberAddAsLearner', retry, 10_000, UNHEALTHY_CLUSTER, async () => {
       try {
         return await this.withAnyEndpoint(
@@ -241,6 +262,7 @@ export class EtcdMembership {
         `memberAddAsLearner: ${peerURL} is not in the member list after adding it`,
         'memberAddAsLearner',
       );
+    await this.opts.afterChange?.({ call: 'memberAdd', id: member.id, peerURL, changed: res !== undefined });
     return { member, members };
   }
 
@@ -252,7 +274,10 @@ export class EtcdMembership {
   async memberPromote(id: string, retry: RetryOptions = {}): Promise<void> {
     const current = (await this.memberList()).find((m) => m.id === id);
     if (!current) throw new EtcdMembershipError(`memberPromote: member ${id} not found`, 'memberPromote');
-    if (!current.learner) return;
+    if (!current.learner) {
+      await this.opts.afterChange?.({ call: 'memberPromote', id, changed: false });
+      return;
+    }
     await this.retrying('memberPromote', retry, 30_000, NOT_IN_SYNC, async () => {
       try {
         await this.withAnyEndpoint('memberPromote', (c) => c.cluster.memberPromote({ ID: id }), isEtcdAnswer);
@@ -265,6 +290,7 @@ export class EtcdMembership {
         throw err;
       }
     });
+    await this.opts.afterChange?.({ call: 'memberPromote', id, changed: true });
   }
 
   /**
@@ -274,6 +300,12 @@ export class EtcdMembership {
    * finds the member gone counts as this call's removal.
    */
   async memberRemove(id: string, retry: RetryOptions = {}): Promise<boolean> {
+    const removed = await this.memberRemoveOnce(id, retry);
+    await this.opts.afterChange?.({ call: 'memberRemove', id, changed: removed });
+    return removed;
+  }
+
+  private async memberRemoveOnce(id: string, retry: RetryOptions): Promise<boolean> {
     let timedOut = false;
     try {
       await this.retrying('memberRemove', retry, 10_000, PROPOSAL_NOT_CONFIRMED, async () => {

@@ -9,6 +9,7 @@ export {
   type EndpointStatus,
   type EtcdClientTLS,
   type EtcdMember,
+  type EtcdMembershipChange,
   type EtcdMembershipOptions,
   type MemberHealth,
   type RetryOptions,

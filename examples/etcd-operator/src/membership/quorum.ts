@@ -55,10 +55,14 @@ export function assessQuorum(members: readonly QuorumMember[]): QuorumAssessment
  * Whether removing one voter keeps a quorum of healthy voters among those left. A healthy member's
  * removal costs a healthy vote; an unhealthy one's lowers the quorum without costing one (that is
  * why replacing a failed member starts with removing it).
+ *
+ * Never from 2 voters (etcd op-guide runtime-configuration.md: "never remove from a 2-member
+ * cluster"): the removal itself needs both votes to commit, and if the leaving member fails while the
+ * change is in flight the survivor still counts it, needs 2 of 2 and cannot reach quorum again.
  */
 export function canRemoveVoter(members: readonly QuorumMember[], removedHealthy: boolean): boolean {
   const a = assessQuorum(members);
-  if (a.voters <= 1) return false;
+  if (a.voters <= 2) return false;
   const after = assessQuorum([
     ...Array.from({ length: a.voters - 1 }, (_, i) => ({
       learner: false,

@@ -9,6 +9,7 @@ export {
   ordinalOfMember,
   planEtcdOperation,
   scaleDownVictim,
+  UNSAFE_MEMBER_REMOVAL,
   upgradeOrder,
   type EtcdDecision,
   type EtcdObservation,

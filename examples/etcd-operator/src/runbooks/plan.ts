@@ -38,6 +38,12 @@ export interface EtcdRunbookPlan {
 const QUORUM = 'a quorum of voters healthy (⌊N/2⌋+1), every voter healthy';
 
 /**
+ * The reason the planner gives for refusing a scale-down of a 2-voter cluster (etcd op-guide
+ * runtime-configuration.md: never remove a member from a 2-member cluster).
+ */
+export const UNSAFE_MEMBER_REMOVAL = 'UnsafeMemberRemoval';
+
+/**
  * The runbooks. Bootstrap is "first member alone, then one member at a time" rather than "all initial
  * members at once with state new": every later member joins through the same learner path as a
  * scale-up (one code path, exercised on every cluster), the cluster has a quorum after every step, a
@@ -125,7 +131,7 @@ export const ETCD_RUNBOOKS: readonly EtcdRunbookPlan[] = [
     steps: [
       {
         name: 'PreRemove',
-        precondition: `${QUORUM}; a quorum remains without the member; never 2 → 1 unless both are healthy`,
+        precondition: `${QUORUM}; a quorum remains without the member; never from a 2-voter cluster (planner: blocked, ${UNSAFE_MEMBER_REMOVAL})`,
         action: 'move leadership away if it leads; `member remove <id>`',
         completion: 'the member is not in the member list',
       },
@@ -404,11 +410,19 @@ export function planEtcdOperation(obs: EtcdObservation): EtcdDecision {
     const victim = scaleDownVictim(set, obs.members);
     if (!victim)
       return { type: 'Blocked', reason: 'NoMemberToRemove', message: 'no member has an ordinal name' };
-    if (voters.length === 2 && !voters.every((v) => v.healthy)) {
+    if (voters.length === 2) {
+      // removing from 2 needs both votes to commit; should the leaving member fail mid-change, the
+      // survivor still needs 2 of 2 and never regains quorum. Nothing is started: the cluster stays at 2
+      // (a pending version change still rolls).
+      if ((obs.revisions?.outdated.length ?? 0) > 0) return rollingUpdate(obs);
       return {
         type: 'Blocked',
-        reason: 'QuorumAtRisk',
-        message: 'a 2-member cluster shrinks only when both members are healthy',
+        reason: UNSAFE_MEMBER_REMOVAL,
+        message:
+          `spec.size is ${obs.size} but removing a voter from a 2-member etcd cluster is unsafe (the change needs both ` +
+          `members to commit; if the leaving one fails mid-change the survivor cannot reach quorum). The cluster ` +
+          `stays at 2 members: set spec.size to 2 (or more), or take a backup and restore it into a new EtcdCluster ` +
+          `of size 1 (spec.restoreFrom), then delete this one`,
       };
     }
     if (!voters.every((v) => v.healthy))
@@ -423,19 +437,20 @@ export function planEtcdOperation(obs: EtcdObservation): EtcdDecision {
       operation: { kind: 'ScaleDown', target: set, from: ordinal + 1, to: ordinal, ordinal },
     };
   }
-  const outdated = obs.revisions?.outdated ?? [];
-  if (outdated.length > 0) {
-    return {
-      type: 'Operation',
-      operation: {
-        kind: 'RollingUpdate',
-        target: set,
-        ...(obs.revisions?.current ? { from: obs.revisions.current } : {}),
-        ...(obs.revisions?.update ? { to: obs.revisions.update } : {}),
-      },
-    };
-  }
+  if ((obs.revisions?.outdated.length ?? 0) > 0) return rollingUpdate(obs);
   return { type: 'Converged' };
+}
+
+function rollingUpdate(obs: EtcdObservation): EtcdDecision {
+  return {
+    type: 'Operation',
+    operation: {
+      kind: 'RollingUpdate',
+      target: obs.set,
+      ...(obs.revisions?.current ? { from: obs.revisions.current } : {}),
+      ...(obs.revisions?.update ? { to: obs.revisions.update } : {}),
+    },
+  };
 }
 
 /** The member that leaves on scale-down: the highest ordinal (the StatefulSet removes that pod). */

@@ -24,7 +24,13 @@ import {
   type RetryOptions,
 } from '../membership/index.js';
 import type { BootstrapConfig } from '../manifests/index.js';
-import { initialClusterForJoin, planEtcdOperation, type EtcdDecision, type EtcdObservation } from './plan.js';
+import {
+  UNSAFE_MEMBER_REMOVAL,
+  initialClusterForJoin,
+  planEtcdOperation,
+  type EtcdDecision,
+  type EtcdObservation,
+} from './plan.js';
 
 /** The part of {@link EtcdMembership} the runbooks call (a fake stands in for it in unit tests). */
 export interface EtcdMembershipPort {
@@ -152,11 +158,15 @@ export function etcdMembershipOptions(): MembershipOptions<EtcdRunbookContext> {
         if (!h || !target) return true; // not a member: nothing to remove
         const members = h.members.map((m) => ({ learner: m.member.learner, healthy: m.healthy }));
         if (!target.member.learner && !canRemoveVoter(members, target.healthy)) {
-          return {
-            ok: false,
-            reason: 'QuorumAtRisk',
-            message: `removing ${member.name} would leave no quorum`,
-          };
+          const voters = members.filter((m) => !m.learner).length;
+          // the planner never starts this; an operation started by an older operator waits here, untouched
+          return voters === 2
+            ? {
+                ok: false,
+                reason: UNSAFE_MEMBER_REMOVAL,
+                message: `never removing ${member.name} from a 2-member cluster: set spec.size back to 2, or restore a backup into a size-1 cluster`,
+              }
+            : { ok: false, reason: 'QuorumAtRisk', message: `removing ${member.name} would leave no quorum` };
         }
         return true;
       },
