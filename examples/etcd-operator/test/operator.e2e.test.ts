@@ -199,7 +199,12 @@ describe('the etcd operator on the local cluster', () => {
     });
     const claims = await client.list({ apiVersion: 'v1', kind: 'PersistentVolumeClaim' }, 'default');
     expect(claims.map((c) => c.metadata.name).sort()).toEqual(['data-main-0', 'data-main-1']);
-    const sts = await client.get({ apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: 'default', name: 'main' });
+    const sts = await client.get({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      namespace: 'default',
+      name: 'main',
+    });
     expect((sts?.spec as { replicas?: number }).replicas).toBe(2);
     // it stays there: more reconciles start nothing
     for (let i = 0; i < 5; i++) await reconciler.reconcile({ namespace: 'default', name: 'main' });

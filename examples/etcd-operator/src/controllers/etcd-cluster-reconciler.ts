@@ -525,7 +525,10 @@ export function statusOf(
     set(ConditionType.Degraded, 'False', 'SpecValid', 'the spec is valid');
   if (decision?.type === 'Blocked' && decision.reason === UNSAFE_MEMBER_REMOVAL)
     set(ConditionType.ScaleDownBlocked, 'True', decision.reason, decision.message);
-  else if (decision && conditions.some((c) => c.type === ConditionType.ScaleDownBlocked && c.status === 'True'))
+  else if (
+    decision &&
+    conditions.some((c) => c.type === ConditionType.ScaleDownBlocked && c.status === 'True')
+  )
     set(ConditionType.ScaleDownBlocked, 'False', 'ScaleDownSafe', 'no unsafe member removal is asked for');
   const even = evenSizeWarning(size);
   if (even) set(ConditionType.RecommendedSize, 'False', even.reason, even.message);
