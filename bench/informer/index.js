@@ -294,7 +294,13 @@ export async function runInformerBench({
   const dir = await mkdtemp(path.join(tmpdir(), 'opkit-bench-informer-'));
   const kubeconfigPath = path.join(dir, 'kubeconfig');
   // history must cover a client that falls behind the update stream
-  const cluster = await LocalCluster.start({ nodes: false, historySize: Math.max(10_000, updates * 2) });
+  // The update stream is written straight into the store, far faster than a real API server accepts
+  // writes: let watchers fall that far behind instead of being ended as unresponsive.
+  const cluster = await LocalCluster.start({
+    nodes: false,
+    historySize: Math.max(10_000, updates * 2),
+    watchBufferSize: updates * 2,
+  });
   const rows = [];
   try {
     await writeFile(kubeconfigPath, cluster.kubeconfig, { mode: 0o600 });

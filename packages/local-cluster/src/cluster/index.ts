@@ -53,6 +53,12 @@ export interface LocalClusterOptions {
   token?: string;
   /** Watch history kept for resuming watches; older resourceVersions get 410 Gone. Default 10,000 events. */
   historySize?: number;
+  /**
+   * How many events a watch may fall behind (a client reading slower than the cluster changes) before
+   * the server ends it and the client must re-watch, as kube-apiserver's cacher does with unresponsive
+   * watchers. Default 10,000.
+   */
+  watchBufferSize?: number;
   /** Where the cluster logs. Default: silent. */
   logger?: Logger;
   /**
@@ -135,6 +141,7 @@ export class LocalCluster {
     const store = await ObjectStore.open({
       dataDir: options.dataDir ? path.join(options.dataDir, 'store') : undefined,
       historySize: options.historySize,
+      watchBufferSize: options.watchBufferSize,
     });
     const registry = ResourceRegistry.withBuiltins();
     const api = new ApiCore({ store, registry, logger });
