@@ -13,11 +13,10 @@ import { LocalCluster } from '@opkit/local-cluster';
 import { clusterClientFrom, operationOf, type ClusterClient } from '@opkit/statefulset';
 import { noop } from 'cockatiel';
 import { Etcd3 } from 'etcd3';
-import { findNssWrapper } from '../../../packages/local-cluster/src/dns/index.js';
 import { EtcdClusterKind, type EtcdCluster } from '../src/api/index.js';
 import { EtcdClusterReconciler } from '../src/controllers/index.js';
 import type { EtcdMembershipChange } from '../src/membership/index.js';
-import { hasEtcd } from './etcd-process.js';
+import { skipWithoutLocalEtcd, startOperatorCluster } from './etcd-process.js';
 
 let cluster: LocalCluster | undefined;
 afterAll(async () => {
@@ -55,21 +54,12 @@ function crashingClient(inner: ClusterClient, seen: Set<string>, crashes: { coun
   } as ClusterClient;
 }
 
-function skip(): boolean {
-  if (hasEtcd && findNssWrapper()) return false;
-  const why =
-    'etcd/etcdctl or libnss_wrapper not installed (apt-get install etcd-server etcd-client libnss-wrapper)';
-  if (process.env.CI === 'true') throw new Error(`${why} but CI=true`);
-  process.stdout.write(`skipped: ${why}\n`);
-  return true;
-}
-
 describe('the etcd operator killed at every runbook write and after every etcd membership call', () => {
   it('converges through bootstrap, 3→5, 5→3 and an upgrade with quorum kept and every key kept', async () => {
-    if (skip()) return;
-    cluster = await LocalCluster.start({ nodes: { timings: { timeScale: 0.02 } } });
-    const kube = KubeClient.fromYaml(cluster.kubeconfig, { fieldManager: 'etcd-operator' });
-    await kube.create(EtcdClusterKind.toCRD() as never);
+    if (skipWithoutLocalEtcd()) return;
+    const started = await startOperatorCluster();
+    cluster = started.cluster;
+    const kube = started.kube;
     let real: ClusterClient = clusterClientFrom(kube);
     for (let i = 0; ; i++) {
       try {

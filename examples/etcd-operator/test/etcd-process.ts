@@ -4,6 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { KubeClient } from '@opkit/core';
+import { LocalCluster, findNssWrapper } from '@opkit/local-cluster';
+import { EtcdClusterKind } from '../src/api/index.js';
 
 /** Whether etcd and etcdctl are installed (Debian etcd-server, etcd-client). */
 export const hasEtcd = ((): boolean => {
@@ -23,6 +26,27 @@ export function skipWithoutEtcd(): boolean {
     throw new Error('etcd/etcdctl not installed but CI=true: apt-get install etcd-server etcd-client');
   process.stdout.write('skipped: etcd/etcdctl not installed (apt-get install etcd-server etcd-client)\n');
   return true;
+}
+
+/**
+ * True when an end-to-end suite on the local cluster must skip: its etcd pods need etcd and, for
+ * cluster DNS, libnss_wrapper (prints why); fails instead under CI=true.
+ */
+export function skipWithoutLocalEtcd(): boolean {
+  if (hasEtcd && findNssWrapper()) return false;
+  const why =
+    'etcd/etcdctl or libnss_wrapper not installed (apt-get install etcd-server etcd-client libnss-wrapper)';
+  if (process.env.CI === 'true') throw new Error(`${why} but CI=true`);
+  process.stdout.write(`skipped: ${why}\n`);
+  return true;
+}
+
+/** A local cluster with fast kubelet timings and the EtcdCluster CRD installed, and the operator's client. */
+export async function startOperatorCluster(): Promise<{ cluster: LocalCluster; kube: KubeClient }> {
+  const cluster = await LocalCluster.start({ nodes: { timings: { timeScale: 0.02 } } });
+  const kube = KubeClient.fromYaml(cluster.kubeconfig, { fieldManager: 'etcd-operator' });
+  await kube.create(EtcdClusterKind.toCRD() as never);
+  return { cluster, kube };
 }
 
 /** A 127.a.b.x prefix unlikely to collide with other suites running at the same time. */

@@ -6,16 +6,15 @@
  * is killed restarts with its data.
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { KubeClient, Manager, createLogger } from '@opkit/core';
+import { Manager, createLogger } from '@opkit/core';
 import { LocalCluster } from '@opkit/local-cluster';
 import { clusterClientFrom, operationOf, type ClusterClient } from '@opkit/statefulset';
 import { Etcd3 } from 'etcd3';
 import path from 'node:path';
-import { findNssWrapper } from '../../../packages/local-cluster/src/dns/index.js';
 import { BACKUP_REQUEST_ANNOTATION, EtcdClusterKind, type EtcdCluster } from '../src/api/index.js';
 import { claimDirectory, snapshotFiles } from '../src/backup/index.js';
 import { etcdClusterController } from '../src/controllers/index.js';
-import { hasEtcd } from './etcd-process.js';
+import { skipWithoutLocalEtcd, startOperatorCluster } from './etcd-process.js';
 
 let cluster: LocalCluster | undefined;
 const stop = new AbortController();
@@ -25,15 +24,6 @@ afterAll(async () => {
   await running?.catch(() => undefined);
   await cluster?.stop();
 });
-
-function skip(): boolean {
-  if (hasEtcd && findNssWrapper()) return false;
-  const why =
-    'etcd/etcdctl or libnss_wrapper not installed (apt-get install etcd-server etcd-client libnss-wrapper)';
-  if (process.env.CI === 'true') throw new Error(`${why} but CI=true`);
-  process.stdout.write(`skipped: ${why}\n`);
-  return true;
-}
 
 async function until<T>(
   what: string,
@@ -60,10 +50,10 @@ async function until<T>(
 
 describe('the etcd operator under the manager', () => {
   it('bootstraps, backs up with retention, restores into a new cluster, replaces a wiped member, restarts a killed one', async () => {
-    if (skip()) return;
-    cluster = await LocalCluster.start({ nodes: { timings: { timeScale: 0.02 } } });
-    const kube = KubeClient.fromYaml(cluster.kubeconfig, { fieldManager: 'etcd-operator' });
-    await kube.create(EtcdClusterKind.toCRD() as never);
+    if (skipWithoutLocalEtcd()) return;
+    const started = await startOperatorCluster();
+    cluster = started.cluster;
+    const kube = started.kube;
     const nodes = cluster.nodes;
     const client: ClusterClient = clusterClientFrom(kube);
     const logger = createLogger({ level: 'warn' });

@@ -10,31 +10,21 @@ import { KubeClient } from '@opkit/core';
 import { LocalCluster } from '@opkit/local-cluster';
 import { clusterClientFrom, operationOf, type ClusterClient } from '@opkit/statefulset';
 import { Etcd3 } from 'etcd3';
-import { findNssWrapper } from '../../../packages/local-cluster/src/dns/index.js';
 import { EtcdClusterKind, type EtcdCluster } from '../src/api/index.js';
 import { EtcdClusterReconciler } from '../src/controllers/index.js';
-import { hasEtcd } from './etcd-process.js';
+import { skipWithoutLocalEtcd, startOperatorCluster } from './etcd-process.js';
 
 let cluster: LocalCluster | undefined;
 afterAll(async () => {
   await cluster?.stop();
 });
 
-function skip(): boolean {
-  if (hasEtcd && findNssWrapper()) return false;
-  const why =
-    'etcd/etcdctl or libnss_wrapper not installed (apt-get install etcd-server etcd-client libnss-wrapper)';
-  if (process.env.CI === 'true') throw new Error(`${why} but CI=true`);
-  process.stdout.write(`skipped: ${why}\n`);
-  return true;
-}
-
 describe('the etcd operator on the local cluster', () => {
   it('bootstraps 3 members one at a time, serves keys, rolls a version change leader last, scales 3 → 1 only down to 2', async () => {
-    if (skip()) return;
-    cluster = await LocalCluster.start({ nodes: { timings: { timeScale: 0.02 } } });
-    const kube = KubeClient.fromYaml(cluster.kubeconfig, { fieldManager: 'etcd-operator' });
-    await kube.create(EtcdClusterKind.toCRD() as never);
+    if (skipWithoutLocalEtcd()) return;
+    const started = await startOperatorCluster();
+    cluster = started.cluster;
+    const kube = started.kube;
     let client: ClusterClient = clusterClientFrom(kube);
     const ref = {
       apiVersion: EtcdClusterKind.apiVersion,

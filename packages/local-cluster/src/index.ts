@@ -28,3 +28,4 @@ export {
 export type { Faults, NodeAgents, NodeAgentOptions } from './kubelet/index.js';
 export type { ApiCore } from './apiserver/index.js';
 export type { RequestAttributes, UserInfo } from './apiserver/index.js';
+export { findNssWrapper } from './dns/index.js';
